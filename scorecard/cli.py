@@ -1,0 +1,128 @@
+"""Command line: python build.py [build|check] [options].
+
+Exit status: 0 success, 1 data errors (or warnings with --strict), 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from . import __version__, pipeline
+from .config import ConfigError, load_config
+from .errors import Problem, ScorecardError, Severity, summarise
+from .validate import files_checked
+from .write import UnsafePathError
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+COMMANDS = ("build", "check")
+
+
+def main(argv: list[str] | None = None, *, project: Path | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    project = project or Path.cwd()
+    args = _parser().parse_args(_with_default_command(sys.argv[1:] if argv is None else argv))
+    paths = pipeline.Paths.for_project(project, args.data, getattr(args, "out", None))
+    if not paths.data.is_dir():
+        return _usage_error(f"data folder {paths.data} not found (run from the project root, "
+                            "or pass --data)")
+    if args.command == "check":
+        return _check(paths, args.strict)
+    return _build(paths, project, args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="build.py",
+        description="Validate the scorecard's data, compute the scores and build the site.",
+        epilog="Exit status: 0 success, 1 data errors, 2 usage errors.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data", type=Path, metavar="DIR",
+                        help="data folder (default: indicators/)")
+    common.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    build = commands.add_parser("build", parents=[common], help="build the site (default)",
+                                description="Validate, compute and write the site.")
+    build.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: site/)")
+    build.add_argument("--base-url", metavar="URL",
+                       help="absolute URL the site is published at (enables sitemap.xml)")
+    build.add_argument("--repository", metavar="URL",
+                       help="repository URL for 'edit this file' links")
+    build.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    commands.add_parser("check", parents=[common], help="validate the data; write nothing",
+                        description="Validate every data file and report all problems.")
+    return parser
+
+
+def _with_default_command(argv: list[str]) -> list[str]:
+    """`build.py [options]` means `build.py build [options]`."""
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version")):
+        return ["build", *argv]
+    return argv
+
+
+def _check(paths: pipeline.Paths, strict: bool) -> int:
+    try:
+        dataset, warnings = pipeline.check(paths)
+    except ScorecardError as exc:
+        return _report(exc.problems, paths)
+    status = _report(warnings, paths, strict=strict)
+    if status == EXIT_OK:
+        framework = dataset.framework
+        print(f"ok: {len(dataset.countries)} countries, {len(framework.indicators)} indicators "
+              f"in {len(framework.pillars)} pillars, {len(dataset.sources)} sources")
+    return status
+
+
+def _build(paths: pipeline.Paths, project: Path, args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    try:
+        config = load_config(project).with_overrides(base_url=args.base_url,
+                                                     repository=args.repository)
+    except ConfigError as exc:
+        return _usage_error(str(exc))
+    try:
+        results = pipeline.compute(paths)
+        status = _report(results.warnings, paths, strict=args.strict)
+        if status != EXIT_OK:
+            return status
+        files = pipeline.render(results, paths, config)
+        pipeline.write_site(paths.out, files)
+    except ScorecardError as exc:
+        return _report(exc.problems, paths)
+    except UnsafePathError as exc:
+        return _usage_error(str(exc))
+    if not args.quiet:
+        elapsed = time.perf_counter() - started
+        print(f"built {_shown(paths.out)}/ in {elapsed:.2f} s: {len(results.scores)} countries, "
+              f"{len(files)} files; {len(results.warnings)} warning(s)")
+    return EXIT_OK
+
+
+def _report(problems: list[Problem], paths: pipeline.Paths, *, strict: bool = False) -> int:
+    """Print problems and a summary line to stderr; return the exit status they imply."""
+    if not problems:
+        return EXIT_OK
+    for problem in problems:
+        print(problem.format(), file=sys.stderr)
+    has_errors = any(p.severity is Severity.ERROR for p in problems)
+    summary = summarise(problems, files_checked(paths.data))
+    if strict and not has_errors:
+        summary += " (--strict: warnings count as errors)"
+    print(summary, file=sys.stderr)
+    return EXIT_DATA if has_errors or strict else EXIT_OK
+
+
+def _usage_error(message: str) -> int:
+    print(f"build.py: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,243 @@
+"""The scorecard's arithmetic: adjust, normalise, aggregate, rank. No I/O.
+
+Every step is a small pure function so that it can be checked by hand:
+
+1. adjust     value / population (per million people) or / GDP (per billion US$), if asked
+2. normalise  onto 0–100 between the framework's fixed goalposts (log10 scale if asked),
+              clipped, reversed when lower is better; assessed levels take their rubric score
+3. pillar     weighted mean of the indicator scores present, published only when they carry
+              at least `coverage_threshold` of the pillar's weight
+4. composite  weighted arithmetic (default) or geometric mean of the pillar scores; needs
+              every pillar. The geometric mean counts pillar scores below 1 as 1, so that one
+              empty pillar pulls the composite far down without erasing every difference.
+5. rank       1 = best; equal scores share a rank ("1, 2, 2, 4")
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from .model import Country, Dataset, Framework, Indicator, Observation
+
+PER_CAPITA = 1_000_000  # per_capita means "per million people"
+TIE_DECIMALS = 9  # scores equal to this many decimals share a rank
+GEOMETRIC_FLOOR = 1.0  # pillar scores below this count as this in the geometric mean
+
+
+@dataclass(frozen=True)
+class IndicatorScore:
+    indicator: str
+    observation: Observation
+    adjusted: float | None  # value after per-capita / per-GDP steps; None for assessed
+    score: float | None  # 0–100; None when a denominator is missing
+
+
+@dataclass(frozen=True)
+class PillarScore:
+    pillar: str
+    score: float | None  # None when coverage is below the threshold
+    coverage: float  # share of the pillar's indicator weight present, 0–1
+    present: int
+    total: int
+    oldest: int | None  # years of the data behind the score
+    newest: int | None
+    rank: int | None = None
+
+
+@dataclass(frozen=True)
+class CountryScore:
+    iso3: str
+    indicators: dict[str, IndicatorScore]
+    pillars: dict[str, PillarScore]
+    composite: float | None
+    coverage: float  # pillar coverages weighted like the composite, 0–1
+    oldest: int | None
+    newest: int | None
+    rank: int | None = None
+
+
+# -- 1. adjust ------------------------------------------------------------------------------
+
+
+def adjust(
+    value: float, indicator: Indicator, population: float | None, gdp: float | None
+) -> float | None:
+    """Apply the per-capita or per-GDP step; None when the denominator is unknown."""
+    denominator = indicator.denominator
+    if denominator is None:
+        return float(value)
+    base = (
+        population / PER_CAPITA
+        if denominator == "population" and population
+        else (gdp if denominator == "gdp" else None)
+    )
+    if not base:
+        return None
+    return value / base
+
+
+# -- 2. normalise ---------------------------------------------------------------------------
+
+
+def normalise(adjusted: float, indicator: Indicator) -> float:
+    """Score 0–100 between the goalposts; values beyond them are clipped."""
+    low, high = indicator.low, indicator.high
+    if indicator.log:
+        if adjusted <= low:
+            share = 0.0
+        else:
+            share = (math.log10(adjusted) - math.log10(low)) / (math.log10(high) - math.log10(low))
+    else:
+        share = (adjusted - low) / (high - low)
+    share = min(max(share, 0.0), 1.0)
+    return 100.0 * (share if indicator.higher_is_better else 1.0 - share)
+
+
+def score_observation(
+    observation: Observation, indicator: Indicator, population: float | None, gdp: float | None
+) -> IndicatorScore:
+    """Adjust and normalise one observation (or look up its rubric level)."""
+    if indicator.assessed:
+        assert observation.level is not None
+        score = indicator.level_score(observation.level)
+        if not indicator.higher_is_better:
+            score = 100.0 - score
+        return IndicatorScore(indicator.id, observation, None, score)
+    assert observation.value is not None
+    adjusted = adjust(observation.value, indicator, population, gdp)
+    score = None if adjusted is None else normalise(adjusted, indicator)
+    return IndicatorScore(indicator.id, observation, adjusted, score)
+
+
+# -- 3. pillar ------------------------------------------------------------------------------
+
+
+def weighted_mean(pairs: Iterable[tuple[float, float]]) -> float:
+    """Mean of (score, weight) pairs, weighted."""
+    pairs = list(pairs)
+    total = sum(weight for _, weight in pairs)
+    return sum(score * weight for score, weight in pairs) / total
+
+
+def pillar_score(
+    pillar_id: str,
+    indicators: Iterable[Indicator],
+    scores: Mapping[str, IndicatorScore],
+    threshold: float,
+) -> PillarScore:
+    """Weighted mean of the scores present, if they carry enough of the pillar's weight."""
+    indicators = list(indicators)
+    present = [
+        (scores[i.id], i.weight)
+        for i in indicators
+        if i.id in scores and scores[i.id].score is not None
+    ]
+    total_weight = sum(i.weight for i in indicators)
+    coverage = sum(weight for _, weight in present) / total_weight
+    years = [s.observation.year for s, _ in present]
+    score = None
+    # A tiny tolerance keeps e.g. 2 of 4 equal weights (0.5) at a 0.5 threshold.
+    if present and coverage >= threshold - 1e-12:
+        score = weighted_mean((s.score, w) for s, w in present)  # type: ignore[misc]
+    return PillarScore(
+        pillar_id,
+        score,
+        coverage,
+        len(present),
+        len(indicators),
+        min(years, default=None),
+        max(years, default=None),
+    )
+
+
+# -- 4. composite ---------------------------------------------------------------------------
+
+
+def composite(pairs: Iterable[tuple[float, float]], aggregation: str) -> float:
+    """Aggregate (pillar score, weight) pairs: arithmetic or geometric weighted mean."""
+    pairs = list(pairs)
+    if aggregation == "arithmetic":
+        return weighted_mean(pairs)
+    if aggregation == "geometric":
+        total = sum(weight for _, weight in pairs)
+        result = 1.0
+        for score, weight in pairs:
+            result *= max(score, GEOMETRIC_FLOOR) ** (weight / total)
+        return result
+    raise ValueError(f"unknown aggregation {aggregation!r}")
+
+
+# -- 5. rank --------------------------------------------------------------------------------
+
+
+def competition_ranks(values: Mapping[str, float | None]) -> dict[str, int | None]:
+    """Rank values high to low, 1 = best; ties share the best rank; None stays unranked."""
+    keyed = {k: round(v, TIE_DECIMALS) for k, v in values.items() if v is not None}
+    ordered = sorted(keyed.values(), reverse=True)
+    first_at: dict[float, int] = {}
+    for position, value in enumerate(ordered, start=1):
+        first_at.setdefault(value, position)
+    return {k: (first_at[keyed[k]] if k in keyed else None) for k in values}
+
+
+# -- the whole scorecard ----------------------------------------------------------------------
+
+
+def score_country(country: Country, framework: Framework, aggregation: str) -> CountryScore:
+    """Every score of one country, before ranking."""
+    population = country.context_value("population")
+    gdp = country.context_value("gdp")
+    indicator_scores: dict[str, IndicatorScore] = {}
+    for indicator in framework.indicators:
+        observation = country.latest(indicator.id)
+        if observation is not None:
+            indicator_scores[indicator.id] = score_observation(
+                observation, indicator, population, gdp
+            )
+    pillars = {
+        p.id: pillar_score(p.id, p.indicators, indicator_scores, framework.coverage_threshold)
+        for p in framework.pillars
+    }
+    weights = {p.id: p.weight for p in framework.pillars}
+    complete = all(ps.score is not None for ps in pillars.values())
+    total = None
+    if complete:
+        total = composite(
+            ((pillars[k].score, w) for k, w in weights.items()),  # type: ignore[misc]
+            aggregation,
+        )
+    coverage = weighted_mean((pillars[k].coverage, w) for k, w in weights.items())
+    years = [y for ps in pillars.values() for y in (ps.oldest, ps.newest) if y is not None]
+    return CountryScore(
+        country.iso3,
+        indicator_scores,
+        pillars,
+        total,
+        coverage,
+        min(years, default=None),
+        max(years, default=None),
+    )
+
+
+def score_dataset(dataset: Dataset, aggregation: str | None = None) -> list[CountryScore]:
+    """Score and rank every country, in the dataset's order (by ISO code)."""
+    framework = dataset.framework
+    method = aggregation or framework.aggregation
+    results = [score_country(c, framework, method) for c in dataset.countries]
+    ranks = competition_ranks({r.iso3: r.composite for r in results})
+    pillar_ranks = {
+        p.id: competition_ranks({r.iso3: r.pillars[p.id].score for r in results})
+        for p in framework.pillars
+    }
+    return [
+        replace(
+            r,
+            rank=ranks[r.iso3],
+            pillars={
+                pid: replace(ps, rank=pillar_ranks[pid][r.iso3]) for pid, ps in r.pillars.items()
+            },
+        )
+        for r in results
+    ]

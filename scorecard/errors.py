@@ -1,0 +1,60 @@
+"""Problems found in the data, and the error type that carries them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with one place in one file.
+
+    `line` and `column` are 1-based; 0 means "the whole file".
+    `field` is the path to the offending value, e.g. ``indicators.gerd[0].year``.
+    """
+
+    path: str
+    line: int
+    column: int
+    severity: Severity
+    field: str
+    message: str
+    tip: str = ""
+
+    def format(self) -> str:
+        """Render as ``path:line:col: severity: field: message`` (plus a tip line)."""
+        where = f"{self.path}:{self.line}:{self.column}" if self.line else self.path
+        what = f"{self.field}: {self.message}" if self.field else self.message
+        text = f"{where}: {self.severity.value}: {what}"
+        if self.tip:
+            text += f"\n    tip: {self.tip}"
+        return text
+
+
+class ScorecardError(Exception):
+    """Raised when the data cannot be built; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the data")
+
+
+def summarise(problems: list[Problem], files_checked: int) -> str:
+    """One summary line: how many errors and warnings, in how many files."""
+    errors = sum(p.severity is Severity.ERROR for p in problems)
+    warnings = len(problems) - errors
+    files = len({p.path for p in problems})
+    counts = f"{_plural(errors, 'error')} and {_plural(warnings, 'warning')}"
+    if not problems:
+        return f"no problems in {_plural(files_checked, 'file')}"
+    return f"{counts} in {_plural(files, 'file')} ({files_checked} checked)"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

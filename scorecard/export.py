@@ -1,0 +1,196 @@
+"""The downloads: scores.json, scores.csv and values.csv, as deterministic bytes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from .compute import GEOMETRIC_FLOOR, PER_CAPITA, TIE_DECIMALS, CountryScore
+from .model import Dataset, Indicator, Observation
+from .sensitivity import RankInterval
+
+DECIMALS = 6  # computed numbers are published to this many decimals
+
+
+def ordered(scores: list[CountryScore]) -> list[CountryScore]:
+    """Ranked countries first, best rank first; then the unranked; ties by ISO code."""
+    return sorted(scores, key=lambda s: (s.rank is None, s.rank or 0, s.iso3))
+
+
+def scores_document(dataset: Dataset, scores: list[CountryScore],
+                    intervals: dict[str, RankInterval]) -> dict[str, Any]:
+    """Everything needed to read, check and recompute the scores, as plain data."""
+    framework = dataset.framework
+    sens = framework.sensitivity
+    return {
+        "title": framework.title,
+        "edition": framework.edition,
+        "framework_version": framework.version,
+        "method": {
+            "aggregation": framework.aggregation,
+            "coverage_threshold": framework.coverage_threshold,
+            "geometric_floor": GEOMETRIC_FLOOR,
+            "per_capita": PER_CAPITA,
+            "tie_decimals": TIE_DECIMALS,
+            "sensitivity": {
+                "runs": sens.runs, "seed": sens.seed, "weight_spread": sens.weight_spread,
+                "normalisations": list(sens.normalisations),
+                "aggregations": list(sens.aggregations),
+            },
+        },
+        "pillars": [
+            {"id": p.id, "name": p.name, "weight": p.weight, "question": p.question,
+             "indicators": [i.id for i in p.indicators]}
+            for p in framework.pillars
+        ],
+        "indicators": [_indicator(i) for i in framework.indicators],
+        "countries": [
+            _country(dataset, s, intervals.get(s.iso3)) for s in ordered(scores)
+        ],
+    }
+
+
+def _indicator(indicator: Indicator) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": indicator.id, "pillar": indicator.pillar, "name": indicator.name,
+        "unit": indicator.unit, "kind": indicator.kind,
+        "direction": "higher_is_better" if indicator.higher_is_better else "lower_is_better",
+        "weight": indicator.weight, "proxy_for": indicator.proxy_for,
+    }
+    if indicator.assessed:
+        entry["rubric"] = [{"level": r.level, "score": r.score} for r in indicator.rubric]
+    else:
+        entry["transform"] = list(indicator.transform)
+        entry["goalposts"] = {"low": indicator.low, "high": indicator.high}
+    return entry
+
+
+def _country(dataset: Dataset, score: CountryScore,
+             interval: RankInterval | None) -> dict[str, Any]:
+    country = dataset.country(score.iso3)
+    return {
+        "iso3": country.iso3, "name": country.name, "region": country.region,
+        "rank": score.rank,
+        "rank_median": interval.median if interval else None,
+        "rank_p05": interval.low if interval else None,
+        "rank_p95": interval.high if interval else None,
+        "composite": _round(score.composite),
+        "coverage": _round(score.coverage),
+        "oldest_year": score.oldest, "newest_year": score.newest,
+        "pillars": {
+            pid: {"score": _round(p.score), "rank": p.rank, "coverage": _round(p.coverage),
+                  "present": p.present, "total": p.total,
+                  "oldest_year": p.oldest, "newest_year": p.newest}
+            for pid, p in score.pillars.items()
+        },
+        "indicators": {
+            iid: {"value": r.observation.value, "level": r.observation.level,
+                  "year": r.observation.year, "period": r.observation.period or None,
+                  "adjusted": _round(r.adjusted), "score": _round(r.score),
+                  "source": _source_key(r.observation)}
+            for iid, r in score.indicators.items()
+        },
+        "missing": dict(sorted(country.missing.items())),
+    }
+
+
+def scores_json(document: dict[str, Any]) -> bytes:
+    return (json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            + "\n").encode("utf-8")
+
+
+SCORES_COLUMNS = ["iso3", "name", "region", "rank", "rank_median", "rank_p05", "rank_p95",
+                  "composite", "coverage", "oldest_year", "newest_year"]
+
+
+def scores_csv(dataset: Dataset, scores: list[CountryScore],
+               intervals: dict[str, RankInterval]) -> bytes:
+    """One row per country: composite, rank interval and every pillar's score."""
+    pillars = [p.id for p in dataset.framework.pillars]
+    header = SCORES_COLUMNS + [f"{p}_{k}" for p in pillars for k in ("score", "rank", "coverage")]
+    rows = []
+    for s in ordered(scores):
+        country = dataset.country(s.iso3)
+        interval = intervals.get(s.iso3)
+        row = [s.iso3, country.name, country.region, s.rank,
+               interval.median if interval else None, interval.low if interval else None,
+               interval.high if interval else None, _round(s.composite), _round(s.coverage),
+               s.oldest, s.newest]
+        for p in pillars:
+            ps = s.pillars[p]
+            row += [_round(ps.score), ps.rank, _round(ps.coverage)]
+        rows.append(row)
+    return _csv(header, rows)
+
+
+VALUES_COLUMNS = ["iso3", "country", "pillar", "indicator", "year", "period", "value", "level",
+                  "unit", "adjusted", "score", "used", "source_id", "source_producer",
+                  "source_title", "source_url", "source_published", "source_accessed", "note"]
+
+
+def values_csv(dataset: Dataset, scores: list[CountryScore]) -> bytes:
+    """Every input value in long form, with its source and, if used, its score."""
+    by_iso = {s.iso3: s for s in scores}
+    rows = []
+    for country in dataset.countries:
+        for figure in dataset.framework.context:
+            observations = sorted(country.context.get(figure.id, ()), key=lambda o: o.year)
+            for obs in observations:
+                # The latest figure is the denominator of per-capita and per-GDP values.
+                rows.append(_value_row(country.iso3, country.name, "context", figure.id, obs,
+                                       figure.unit, None, None, obs is observations[-1]))
+        for indicator in dataset.framework.indicators:
+            used = by_iso[country.iso3].indicators.get(indicator.id)
+            for obs in sorted(country.indicators.get(indicator.id, ()), key=lambda o: o.year):
+                is_used = used is not None and used.observation is obs
+                rows.append(_value_row(
+                    country.iso3, country.name, indicator.pillar, indicator.id, obs,
+                    indicator.unit, used.adjusted if is_used else None,
+                    used.score if is_used else None, is_used))
+    return _csv(VALUES_COLUMNS, rows)
+
+
+def _value_row(iso3: str, name: str, pillar: str, indicator: str, obs: Observation,
+               unit: str, adjusted: float | None, score: float | None, used: bool) -> list[Any]:
+    src = obs.source
+    return [iso3, name, pillar, indicator, obs.year, obs.period, _raw(obs.value), obs.level, unit,
+            _round(adjusted), _round(score), "true" if used else "false", src.id, src.producer,
+            src.title, src.url, src.published, src.accessed, obs.note]
+
+
+def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([[_cell(v) for v in row] for row in rows])
+    return buffer.getvalue().encode("utf-8")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return format_number(value)
+    return str(value)
+
+
+def format_number(value: float) -> str:
+    """Plain decimal notation, no exponent, no trailing zeros: 53.6, 1000000, 0.000123."""
+    if value.is_integer():
+        return str(int(value))
+    return f"{value:.{DECIMALS}f}".rstrip("0").rstrip(".")
+
+
+def _raw(value: float | None) -> str | None:
+    """A value as the contributor wrote it (full precision, never rounded)."""
+    return None if value is None else repr(value)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, DECIMALS)
+
+
+def _source_key(obs: Observation) -> str:
+    return obs.source.id or obs.source.url

@@ -1,0 +1,96 @@
+"""Find and read the data files, turning YAML trouble into Problems."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import Problem, Severity
+from .yamlsafe import Document, YamlFileError, YamlIssue, load_bytes
+
+FRAMEWORK_FILE = "framework.yaml"
+SOURCES_FILE = "sources.yaml"
+COUNTRIES_DIR = "countries"
+
+
+@dataclass(frozen=True)
+class DataFiles:
+    """The files of a data folder, found but not yet read."""
+
+    root: Path
+    framework: Path
+    sources: Path
+    countries: tuple[Path, ...]  # sorted by name; files starting with _ or . are skipped
+    strays: tuple[Path, ...]  # files in countries/ that are not *.yaml
+
+
+def discover(root: Path) -> DataFiles:
+    """List the data files under `root` (normally indicators/)."""
+    folder = root / COUNTRIES_DIR
+    entries = sorted(folder.iterdir()) if folder.is_dir() else []
+    visible = [p for p in entries if not p.name.startswith(("_", "."))]
+    return DataFiles(
+        root=root,
+        framework=root / FRAMEWORK_FILE,
+        sources=root / SOURCES_FILE,
+        countries=tuple(p for p in visible if p.suffix == ".yaml" and p.is_file()),
+        strays=tuple(p for p in visible if p.suffix != ".yaml" or not p.is_file()),
+    )
+
+
+def display_path(path: Path) -> str:
+    """The path as a contributor would type it: relative to the working folder if inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_yaml(path: Path, problems: list[Problem]) -> Document | None:
+    """Read one YAML file; on failure append Problems and return None."""
+    shown = display_path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(
+            Problem(shown, 0, 0, Severity.ERROR, "", f"cannot read file: {exc.strerror}")
+        )
+        return None
+    try:
+        doc, issues = load_bytes(raw)
+    except YamlFileError as exc:
+        problems.append(issue_problem(shown, exc.issue))
+        return None
+    problems.extend(issue_problem(shown, issue) for issue in issues)
+    if doc.data is None:
+        problems.append(
+            Problem(shown, 0, 0, Severity.ERROR, "", "file is empty (or holds only comments)")
+        )
+        return None
+    return doc
+
+
+def issue_problem(shown: str, issue: YamlIssue) -> Problem:
+    return Problem(
+        shown,
+        issue.line,
+        issue.column,
+        Severity.ERROR,
+        format_path(issue.path),
+        issue.message,
+        issue.tip,
+    )
+
+
+def format_path(path: tuple[str | int, ...]) -> str:
+    """``("indicators", "gerd", 0, "year")`` -> ``indicators.gerd[0].year``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def relative_to_project(path: Path, root: Path) -> str:
+    """`path` relative to the data folder's parent, with forward slashes (for repository links)."""
+    return os.path.relpath(path, root.parent).replace(os.sep, "/")

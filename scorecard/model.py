@@ -1,0 +1,163 @@
+"""The validated data the build works on: framework, sources and countries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Source:
+    """A citation, modelled on Our World in Data's origin."""
+
+    id: str  # registry id, or "" for a citation written inline in a country file
+    producer: str
+    title: str
+    url: str
+    published: str = ""
+    accessed: str = ""
+    licence: str = ""
+    via: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RubricLevel:
+    level: str
+    score: float
+    description: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    pillar: str
+    name: str
+    proxy_for: str
+    unit: str
+    kind: str  # "measured" or "assessed"
+    higher_is_better: bool
+    weight: float
+    default_source: str
+    transform: tuple[str, ...] = ()  # steps among "per_capita", "per_gdp", "log"
+    low: float = 0.0
+    high: float = 100.0
+    valid_min: float = float("-inf")
+    valid_max: float = float("inf")
+    rubric: tuple[RubricLevel, ...] = ()
+
+    @property
+    def assessed(self) -> bool:
+        return self.kind == "assessed"
+
+    @property
+    def log(self) -> bool:
+        return "log" in self.transform
+
+    @property
+    def denominator(self) -> str | None:
+        """The context figure values are divided by, if any."""
+        if "per_capita" in self.transform:
+            return "population"
+        if "per_gdp" in self.transform:
+            return "gdp"
+        return None
+
+    def level_score(self, level: str) -> float:
+        return next(r.score for r in self.rubric if r.level == level)
+
+
+@dataclass(frozen=True)
+class Pillar:
+    id: str
+    name: str
+    weight: float
+    question: str
+    indicators: tuple[Indicator, ...]
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    runs: int
+    seed: int
+    weight_spread: float
+    normalisations: tuple[str, ...]
+    aggregations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ContextFigure:
+    id: str
+    name: str
+    unit: str
+    valid_min: float
+    valid_max: float
+
+
+@dataclass(frozen=True)
+class Framework:
+    version: int
+    title: str
+    edition: int
+    coverage_threshold: float
+    aggregation: str
+    regions: tuple[str, ...]
+    context: tuple[ContextFigure, ...]
+    sensitivity: Sensitivity
+    pillars: tuple[Pillar, ...]
+
+    @property
+    def indicators(self) -> tuple[Indicator, ...]:
+        return tuple(ind for pillar in self.pillars for ind in pillar.indicators)
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        return next(ind for ind in self.indicators if ind.id == indicator_id)
+
+
+@dataclass(frozen=True)
+class Observation:
+    year: int
+    source: Source
+    value: int | float | None = None  # measured indicators (as written in the file)
+    level: str | None = None  # assessed indicators
+    justification: str = ""
+    period: str = ""
+    evidence: str = ""
+    note: str = ""
+    line: int = 0  # where the observation starts in its file, for links and messages
+
+    @property
+    def label(self) -> str:
+        """The period the value describes, as shown to readers."""
+        return self.period or str(self.year)
+
+
+@dataclass(frozen=True)
+class Country:
+    iso3: str
+    name: str
+    region: str
+    path: str  # the file, relative to the data folder's parent (e.g. indicators/countries/KOR.yaml)
+    subregion: str = ""
+    context: dict[str, tuple[Observation, ...]] = field(default_factory=dict)
+    indicators: dict[str, tuple[Observation, ...]] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+    narrative: str = ""
+
+    def latest(self, indicator_id: str) -> Observation | None:
+        """The observation the score uses: the most recent year."""
+        observations = self.indicators.get(indicator_id)
+        return max(observations, key=lambda o: o.year) if observations else None
+
+    def context_value(self, figure: str) -> float | None:
+        observations = self.context.get(figure)
+        return max(observations, key=lambda o: o.year).value if observations else None
+
+
+@dataclass(frozen=True)
+class Dataset:
+    framework: Framework
+    sources: dict[str, Source]
+    countries: tuple[Country, ...]  # sorted by iso3
+
+    def country(self, iso3: str) -> Country:
+        return next(c for c in self.countries if c.iso3 == iso3)

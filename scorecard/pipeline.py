@@ -1,0 +1,70 @@
+"""The build, start to finish: load -> validate -> score -> render -> write.
+
+Everything is gathered, validated and rendered in memory first; only then is the site
+written, all at once, so a failure at any step leaves the previous site untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .compute import CountryScore, score_dataset
+from .config import Config
+from .errors import Problem
+from .model import Dataset
+from .sensitivity import RankInterval, rank_intervals
+from .validate import load_dataset
+from .write import Content, write_site
+
+
+@dataclass(frozen=True)
+class Paths:
+    data: Path
+    out: Path
+    templates: Path
+    static: Path
+
+    @classmethod
+    def for_project(cls, project: Path, data: Path | None = None,
+                    out: Path | None = None) -> Paths:
+        return cls(data=data or project / "indicators", out=out or project / "site",
+                   templates=project / "templates", static=project / "static")
+
+
+@dataclass(frozen=True)
+class Results:
+    """The validated data and everything computed from it."""
+
+    dataset: Dataset
+    scores: list[CountryScore]
+    intervals: dict[str, RankInterval]
+    warnings: list[Problem]
+
+
+def check(paths: Paths) -> tuple[Dataset, list[Problem]]:
+    """Validate the data; raise ScorecardError with every problem if anything is wrong."""
+    return load_dataset(paths.data)
+
+
+def compute(paths: Paths) -> Results:
+    """Validate, then score, rank and run the sensitivity analysis."""
+    dataset, warnings = check(paths)
+    scores = score_dataset(dataset)
+    intervals = rank_intervals(dataset.framework, scores)
+    return Results(dataset, scores, intervals, warnings)
+
+
+def render(results: Results, paths: Paths, config: Config) -> dict[str, Content]:
+    """Every file of the site, in memory (relative path -> bytes or a file to copy)."""
+    from .site import render_site  # the site's templates load only when building
+
+    return render_site(results, paths, config)
+
+
+def build(paths: Paths, config: Config) -> tuple[Results, dict[str, Content]]:
+    """Compute and render everything, then replace the output folder in one step."""
+    results = compute(paths)
+    files = render(results, paths, config)
+    write_site(paths.out, files)
+    return results, files

@@ -1,0 +1,140 @@
+"""Monte Carlo sensitivity analysis: how much does a rank depend on the method's choices?
+
+Each run perturbs every indicator and pillar weight by an independent uniform factor in
+[1 - spread, 1 + spread], and draws one normalisation (the framework's goalposts, or the
+observed min–max range) and one aggregation (arithmetic or geometric). The runs are
+vectorised with numpy and seeded, so the same inputs give the same intervals on every
+machine. Countries whose composite is not published at the nominal settings are left out
+of every run, so the intervals are ranks among the same set of countries as the table.
+No I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .compute import GEOMETRIC_FLOOR, CountryScore
+from .model import Framework, Indicator
+
+
+@dataclass(frozen=True)
+class RankInterval:
+    median: int
+    low: int  # 5th percentile: the best rank in 90% of runs
+    high: int  # 95th percentile: the worst rank in 90% of runs
+
+
+def minmax_basis(adjusted: float, indicator: Indicator) -> float:
+    """Value on the scale the min–max normalisation stretches (log10 when asked).
+
+    Values at or below a log indicator's low goalpost are held at it, as the goalpost
+    normalisation does, so that zeros do not stretch the scale to minus infinity.
+    """
+    if indicator.log:
+        return math.log10(max(adjusted, indicator.low))
+    return adjusted
+
+
+def score_matrices(framework: Framework, scores: list[CountryScore]) -> tuple[np.ndarray, ...]:
+    """Countries x indicators matrices: goalpost scores and min–max scores (NaN = missing)."""
+    indicators = framework.indicators
+    goal = np.full((len(scores), len(indicators)), np.nan)
+    basis = np.full_like(goal, np.nan)
+    for row, country in enumerate(scores):
+        for col, indicator in enumerate(indicators):
+            result = country.indicators.get(indicator.id)
+            if result is None or result.score is None:
+                continue
+            goal[row, col] = result.score
+            # Assessed levels have no range to stretch: both normalisations use the rubric.
+            basis[row, col] = (
+                result.score
+                if result.adjusted is None
+                else minmax_basis(result.adjusted, indicator)
+            )
+    return goal, _minmax(basis, indicators)
+
+
+def _minmax(basis: np.ndarray, indicators: tuple[Indicator, ...]) -> np.ndarray:
+    low = np.nanmin(basis, axis=0, initial=np.inf, where=~np.isnan(basis))
+    high = np.nanmax(basis, axis=0, initial=-np.inf, where=~np.isnan(basis))
+    span = np.where(high > low, high - low, 1.0)
+    share = (basis - low) / span
+    share = np.where(high > low, share, 0.5)  # a constant column says nothing: mid-scale
+    reverse = np.array([not i.higher_is_better for i in indicators])
+    share = np.where(reverse, 1.0 - share, share)
+    return np.where(np.isnan(basis), np.nan, 100.0 * share)
+
+
+def rank_intervals(framework: Framework, scores: list[CountryScore]) -> dict[str, RankInterval]:
+    """Median and 5th–95th percentile rank of each ranked country over the Monte Carlo runs."""
+    ranked = [i for i, s in enumerate(scores) if s.composite is not None]
+    if not ranked:
+        return {}
+    goal, minmax = score_matrices(framework, scores)
+    ranks = simulate_ranks(framework, goal[ranked], minmax[ranked])
+    low, median, high = np.percentile(ranks, [5, 50, 95], axis=0, method="inverted_cdf")
+    return {
+        scores[i].iso3: RankInterval(int(median[k]), int(low[k]), int(high[k]))
+        for k, i in enumerate(ranked)
+    }
+
+
+def simulate_ranks(framework: Framework, goal: np.ndarray, minmax: np.ndarray) -> np.ndarray:
+    """Ranks (runs x countries) of the composite under perturbed weights and methods."""
+    settings = framework.sensitivity
+    rng = np.random.default_rng(settings.seed)
+    runs, spread = settings.runs, settings.weight_spread
+    indicators = framework.indicators
+    pillar_ids = [p.id for p in framework.pillars]
+    base_ind = np.array([i.weight for i in indicators])
+    base_pil = np.array([p.weight for p in framework.pillars])
+    # Draw everything up front, in a fixed order, so that results depend only on the seed.
+    ind_w = base_ind * rng.uniform(1 - spread, 1 + spread, size=(runs, len(indicators)))
+    pil_w = base_pil * rng.uniform(1 - spread, 1 + spread, size=(runs, len(pillar_ids)))
+    norm_pick = rng.integers(0, len(settings.normalisations), size=runs)
+    agg_pick = rng.integers(0, len(settings.aggregations), size=runs)
+
+    member = np.array([[i.pillar == p for p in pillar_ids] for i in indicators], dtype=float)
+    composites = np.empty((runs, goal.shape[0]))
+    for n, name in enumerate(settings.normalisations):
+        rows = np.flatnonzero(norm_pick == n)
+        if rows.size == 0:
+            continue
+        matrix = goal if name == "goalposts" else minmax
+        pillars = _pillar_scores(matrix, ind_w[rows], member)  # runs x countries x pillars
+        for a, aggregation in enumerate(settings.aggregations):
+            picked = agg_pick[rows] == a
+            composites[rows[picked]] = _aggregate(pillars[picked], pil_w[rows[picked]], aggregation)
+    return _competition_ranks(composites)
+
+
+def _pillar_scores(matrix: np.ndarray, weights: np.ndarray, member: np.ndarray) -> np.ndarray:
+    present = ~np.isnan(matrix)
+    filled = np.where(present, matrix, 0.0)
+    # For each pillar: sum of weight x score over present indicators / sum of their weights,
+    # as one batched matrix product per run: (countries x indicators) @ (indicators x pillars).
+    pillar_weights = weights[:, :, None] * member[None, :, :]  # runs x indicators x pillars
+    numerator = np.matmul(filled[None, :, :], pillar_weights)
+    denominator = np.matmul(present.astype(float)[None, :, :], pillar_weights)
+    return numerator / denominator
+
+
+def _aggregate(pillars: np.ndarray, weights: np.ndarray, aggregation: str) -> np.ndarray:
+    shares = weights / weights.sum(axis=1, keepdims=True)  # runs x pillars
+    if aggregation == "arithmetic":
+        return np.einsum("rcp,rp->rc", pillars, shares)
+    return np.prod(np.maximum(pillars, GEOMETRIC_FLOOR) ** shares[:, None, :], axis=2)
+
+
+def _competition_ranks(values: np.ndarray) -> np.ndarray:
+    """Per row: 1 + number of strictly greater values (ties share the best rank)."""
+    rounded = np.round(values, 9)
+    ordered = np.sort(rounded, axis=1)
+    ranks = np.empty(values.shape, dtype=np.int64)
+    for r in range(values.shape[0]):
+        ranks[r] = values.shape[1] - np.searchsorted(ordered[r], rounded[r], side="right") + 1
+    return ranks

@@ -1,0 +1,783 @@
+"""Check every data file against its schema and the framework; build the Dataset.
+
+All problems in all files are collected before anything is reported, so a
+contributor sees everything that is wrong in one run. Structure is checked with
+the JSON Schemas in schema/ (the same ones editors use); meaning (known ids,
+rubric levels, plausible values, dates, URLs, file names) is checked here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jsonschema
+import pycountry
+from referencing import Registry, Resource
+
+from .errors import Problem, ScorecardError, Severity
+from .load import DataFiles, discover, display_path, format_path, read_yaml, relative_to_project
+from .model import (
+    ContextFigure,
+    Country,
+    Dataset,
+    Framework,
+    Indicator,
+    Observation,
+    Pillar,
+    RubricLevel,
+    Sensitivity,
+    Source,
+)
+from .yamlsafe import Document
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
+TRANSFORM_STEPS = ("per_capita", "per_gdp", "log")
+
+Path_ = tuple[str | int, ...]
+
+
+def load_dataset(root: Path, *, today: date | None = None) -> tuple[Dataset, list[Problem]]:
+    """Read and validate everything under `root`; return the Dataset and its warnings.
+
+    Raises ScorecardError with every problem (errors and warnings) if any error is found.
+    """
+    files = discover(root)
+    checker = _Checker(files, today or date.today())
+    dataset = checker.run()
+    if dataset is None or any(p.severity is Severity.ERROR for p in checker.problems):
+        raise ScorecardError(checker.problems)
+    return dataset, sorted(checker.problems)
+
+
+def files_checked(root: Path) -> int:
+    files = discover(root)
+    return 2 + len(files.countries) + len(files.strays)
+
+
+class _FileReport:
+    """Collects the problems of one file, positioned from its Document."""
+
+    def __init__(self, path: Path, doc: Document, problems: list[Problem]):
+        self.shown = display_path(path)
+        self.doc = doc
+        self.problems = problems
+
+    def error(self, path: Path_, message: str, tip: str = "", *, key: bool = False) -> None:
+        self._add(Severity.ERROR, path, message, tip, key)
+
+    def warning(self, path: Path_, message: str, tip: str = "", *, key: bool = False) -> None:
+        self._add(Severity.WARNING, path, message, tip, key)
+
+    def line(self, path: Path_) -> int:
+        return self.doc.position(path)[0]
+
+    def _add(self, severity: Severity, path: Path_, message: str, tip: str, key: bool) -> None:
+        line, column = self.doc.position(path, key=key)
+        self.problems.append(
+            Problem(self.shown, line, column, severity, format_path(path), message, tip)
+        )
+
+
+class _Checker:
+    def __init__(self, files: DataFiles, today: date):
+        self.files = files
+        self.today = today
+        self.problems: list[Problem] = []
+        self.used_sources: set[str] = set()
+        self.sources_report: _FileReport | None = None
+
+    def run(self) -> Dataset | None:
+        for stray in self.files.strays:
+            self.problems.append(
+                Problem(
+                    display_path(stray),
+                    0,
+                    0,
+                    Severity.ERROR,
+                    "",
+                    "not a country file: country files are named ISO3.yaml (e.g. KOR.yaml)",
+                    "rename it, or start its name with _ if it is not data",
+                )
+            )
+        sources = self._sources()
+        framework = self._framework(sources)
+        countries = [self._country(path, framework, sources) for path in self.files.countries]
+        valid = [c for c in countries if c is not None]
+        self._cross_file(valid)
+        self._unused_sources(sources)
+        if framework is None or sources is None or len(valid) != len(countries):
+            return None
+        return Dataset(framework, sources, tuple(sorted(valid, key=lambda c: c.iso3)))
+
+    # -- sources.yaml -------------------------------------------------------------------
+
+    def _sources(self) -> dict[str, Source] | None:
+        doc = self._read(self.files.sources)
+        if doc is None:
+            return None
+        report = self.sources_report = _FileReport(self.files.sources, doc, self.problems)
+        if not _schema_check(report, "sources.schema.json"):
+            return None
+        sources = {}
+        for source_id, entry in doc.data.items():
+            self._check_citation(report, (source_id,), entry)
+            sources[source_id] = _source(source_id, entry)
+        return sources
+
+    # -- framework.yaml -----------------------------------------------------------------
+
+    def _framework(self, sources: dict[str, Source] | None) -> Framework | None:
+        doc = self._read(self.files.framework)
+        if doc is None:
+            return None
+        report = _FileReport(self.files.framework, doc, self.problems)
+        if not _schema_check(report, "framework.schema.json"):
+            return None
+        data = doc.data
+        errors_before = len(self.problems)
+        seen: dict[str, Path_] = {}
+        pillars = []
+        for p_index, pillar in enumerate(data["pillars"]):
+            p_path: Path_ = ("pillars", p_index)
+            self._unique_id(report, seen, pillar["id"], (*p_path, "id"), "pillar")
+            indicators = []
+            for i_index, raw in enumerate(pillar["indicators"]):
+                i_path: Path_ = (*p_path, "indicators", i_index)
+                self._unique_id(report, seen, raw["id"], (*i_path, "id"), "indicator")
+                self._check_indicator(report, i_path, raw, sources)
+                indicators.append(_indicator(raw, pillar["id"]))
+            pillars.append(
+                Pillar(
+                    pillar["id"],
+                    pillar["name"],
+                    float(pillar["weight"]),
+                    pillar["question"],
+                    tuple(indicators),
+                )
+            )
+        for key, figure in data["context"].items():
+            _check_range(report, ("context", key, "valid_range"), figure["valid_range"])
+        if len(self.problems) > errors_before:
+            return None
+        sens = data["sensitivity"]
+        return Framework(
+            version=data["version"],
+            title=data["title"],
+            edition=data["edition"],
+            coverage_threshold=float(data["coverage_threshold"]),
+            aggregation=data["aggregation"],
+            regions=tuple(data["regions"]),
+            context=tuple(
+                ContextFigure(
+                    key, f["name"], f["unit"], f["valid_range"]["min"], f["valid_range"]["max"]
+                )
+                for key, f in data["context"].items()
+            ),
+            sensitivity=Sensitivity(
+                sens["runs"],
+                sens["seed"],
+                float(sens["weight_spread"]),
+                tuple(sens["normalisations"]),
+                tuple(sens["aggregations"]),
+            ),
+            pillars=tuple(pillars),
+        )
+
+    def _unique_id(
+        self, report: _FileReport, seen: dict[str, Path_], value: str, path: Path_, what: str
+    ) -> None:
+        if value in seen:
+            report.error(
+                path,
+                f"{what} id '{value}' is already used on line {report.line(seen[value])}",
+                "ids must be unique across pillars",
+            )
+        else:
+            seen[value] = path
+
+    def _check_indicator(
+        self,
+        report: _FileReport,
+        path: Path_,
+        raw: dict[str, Any],
+        sources: dict[str, Source] | None,
+    ) -> None:
+        if sources is not None and raw["default_source"] not in sources:
+            report.error(
+                (*path, "default_source"),
+                f"unknown source '{raw['default_source']}'",
+                _did_you_mean(raw["default_source"], sources),
+            )
+        elif sources is not None:
+            self.used_sources.add(raw["default_source"])
+        if raw["kind"] == "assessed":
+            levels = [r["level"] for r in raw["rubric"]]
+            for index, level in enumerate(levels):
+                if level in levels[:index]:
+                    report.error(
+                        (*path, "rubric", index, "level"), f"rubric level '{level}' is listed twice"
+                    )
+            for field in ("transform", "goalposts", "valid_range"):
+                if field in raw:
+                    report.error(
+                        (*path, field),
+                        f"'{field}' does not apply to an assessed "
+                        "indicator (its rubric gives the scores)",
+                        key=True,
+                    )
+            return
+        steps = _steps(raw["transform"])
+        if "none" in steps and len(steps) > 1:
+            report.error((*path, "transform"), "'none' cannot be combined with other steps")
+        if "per_capita" in steps and "per_gdp" in steps:
+            report.error((*path, "transform"), "use per_capita or per_gdp, not both")
+        if "log" in steps and steps[-1] != "log":
+            report.error((*path, "transform"), "log must be the last step")
+        low, high = raw["goalposts"]["low"], raw["goalposts"]["high"]
+        if not low < high:
+            report.error(
+                (*path, "goalposts"),
+                f"low goalpost ({low}) must be below the high one ({high})",
+                "use direction: lower_is_better to reverse the scale",
+            )
+        if "log" in steps and low <= 0:
+            report.error(
+                (*path, "goalposts", "low"),
+                f"a log scale needs a low goalpost above 0, got {low}",
+                "values at or below the low goalpost score 0, zeros included",
+            )
+        if "rubric" in raw:
+            report.error((*path, "rubric"), "only assessed indicators have a rubric", key=True)
+        _check_range(report, (*path, "valid_range"), raw["valid_range"])
+
+    # -- countries/*.yaml ---------------------------------------------------------------
+
+    def _country(
+        self, path: Path, framework: Framework | None, sources: dict[str, Source] | None
+    ) -> Country | None:
+        doc = self._read(path)
+        if doc is None:
+            return None
+        report = _FileReport(path, doc, self.problems)
+        structure_ok = _schema_check(report, "country.schema.json")
+        data = doc.data if isinstance(doc.data, dict) else {}
+        errors_before = self._error_count()
+        self._check_identity(report, path, data, framework)
+        for section in ("context", "indicators"):
+            for key, observations in _mapping_items(data.get(section)):
+                if isinstance(observations, list):
+                    self._check_observations(
+                        report, (section, key), observations, framework, sources
+                    )
+        self._check_missing(report, data, framework)
+        if (
+            not structure_ok
+            or self._error_count() > errors_before
+            or framework is None
+            or sources is None
+        ):
+            return None
+        return _country(data, doc, path, self.files.root, sources)
+
+    def _check_identity(
+        self, report: _FileReport, path: Path, data: dict[str, Any], framework: Framework | None
+    ) -> None:
+        iso3 = data.get("iso3")
+        if not isinstance(iso3, str):
+            return
+        if re.fullmatch(r"[A-Z]{3}", iso3) and not _iso_country(iso3):
+            report.error(
+                ("iso3",),
+                f"'{iso3}' is not an ISO 3166-1 alpha-3 country code",
+                "see https://www.iso.org/obp/ui/#search for the list of codes",
+            )
+        if path.stem != iso3:
+            report.error(
+                ("iso3",),
+                f"'{iso3}' does not match the file name '{path.name}'",
+                f"name the file {iso3}.yaml, or correct the code",
+            )
+        region = data.get("region")
+        if framework and isinstance(region, str) and region not in framework.regions:
+            report.error(
+                ("region",),
+                f"unknown region '{region}' (expected one of: {', '.join(framework.regions)})",
+                _did_you_mean(region, framework.regions),
+            )
+
+    def _check_observations(
+        self,
+        report: _FileReport,
+        path: Path_,
+        observations: list[Any],
+        framework: Framework | None,
+        sources: dict[str, Source] | None,
+    ) -> None:
+        section, key = path
+        target: Indicator | ContextFigure | None = None
+        if framework is not None:
+            if section == "indicators":
+                known = {ind.id: ind for ind in framework.indicators}
+            else:
+                known = {fig.id: fig for fig in framework.context}  # type: ignore[misc]
+            target = known.get(str(key))
+            if target is None and section == "indicators":
+                report.error(
+                    path, f"unknown indicator '{key}'", _did_you_mean(str(key), known), key=True
+                )
+                return
+        years: dict[int, Path_] = {}
+        for index, obs in enumerate(observations):
+            if not isinstance(obs, dict):
+                continue
+            o_path = (*path, index)
+            if target is not None:
+                self._check_value(report, o_path, obs, target)
+            year = obs.get("year")
+            if isinstance(year, int) and not isinstance(year, bool):
+                if year > self.today.year:
+                    report.error((*o_path, "year"), f"year {year} is in the future")
+                if year in years:
+                    report.error(
+                        (*o_path, "year"),
+                        f"a second observation for {year} (the first is on line "
+                        f"{report.line(years[year])})",
+                        "keep one observation per year",
+                    )
+                else:
+                    years[year] = o_path
+            self._check_source_ref(report, (*o_path, "source"), obs.get("source"), sources)
+
+    def _check_value(
+        self,
+        report: _FileReport,
+        path: Path_,
+        obs: dict[str, Any],
+        target: Indicator | ContextFigure,
+    ) -> None:
+        if isinstance(target, Indicator) and target.assessed:
+            self._check_level(report, path, obs, target)
+            return
+        for field in ("level", "justification"):
+            if field in obs:
+                report.error(
+                    (*path, field),
+                    f"'{field}' only applies to assessed indicators; '{target.id}' is measured",
+                    "give its number as value",
+                    key=True,
+                )
+        if "value" not in obs:
+            report.error(
+                path,
+                f"missing required field 'value' ({target.unit})",
+                "leave the indicator out entirely when no value is known",
+            )
+            return
+        value = obs["value"]
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            return  # the schema reports the type
+        if not math.isfinite(value):
+            report.error(
+                (*path, "value"),
+                f"{value} is not a finite number",
+                "leave the indicator out when the value is unknown",
+            )
+        elif not target.valid_min <= value <= target.valid_max:
+            report.error(
+                (*path, "value"),
+                f"{_number(value)} is outside the plausible range "
+                f"{_number(target.valid_min)} to {_number(target.valid_max)} "
+                f"({target.unit})",
+                "check the unit and the decimal point",
+            )
+
+    def _check_level(
+        self, report: _FileReport, path: Path_, obs: dict[str, Any], indicator: Indicator
+    ) -> None:
+        if "value" in obs:
+            report.error(
+                (*path, "value"),
+                f"'{indicator.id}' is assessed: give a rubric level, not a value",
+                key=True,
+            )
+        levels = [r.level for r in indicator.rubric]
+        if "level" not in obs:
+            report.error(path, f"missing required field 'level' (one of: {', '.join(levels)})")
+        elif isinstance(obs["level"], str) and obs["level"] not in levels:
+            report.error(
+                (*path, "level"),
+                f"'{obs['level']}' is not a level of the rubric "
+                f"(expected one of: {', '.join(levels)})",
+                _did_you_mean(obs["level"], levels),
+            )
+        if "justification" not in obs:
+            report.error(path, "missing required field 'justification' (why this level)")
+
+    def _check_source_ref(
+        self, report: _FileReport, path: Path_, source: Any, sources: dict[str, Source] | None
+    ) -> None:
+        if isinstance(source, dict):
+            self._check_citation(report, path, source)
+        elif isinstance(source, str) and sources is not None:
+            if source in sources:
+                self.used_sources.add(source)
+            else:
+                report.error(
+                    path,
+                    f"unknown source '{source}' (not in sources.yaml)",
+                    _did_you_mean(source, sources)
+                    or "add it to indicators/sources.yaml or cite it in full here",
+                )
+
+    def _check_citation(self, report: _FileReport, path: Path_, entry: dict[str, Any]) -> None:
+        url = entry.get("url")
+        if isinstance(url, str):
+            problem = url_problem(url)
+            if problem:
+                report.error((*path, "url"), problem, "write the full address, e.g. https://…")
+        for field in ("published", "accessed"):
+            value = entry.get(field)
+            if isinstance(value, str | int) and not isinstance(value, bool):
+                problem = date_problem(str(value), self.today)
+                if problem:
+                    report.error((*path, field), problem)
+
+    def _check_missing(
+        self, report: _FileReport, data: dict[str, Any], framework: Framework | None
+    ) -> None:
+        indicators = data.get("indicators") if isinstance(data.get("indicators"), dict) else {}
+        for key, _reason in _mapping_items(data.get("missing")):
+            if framework and key not in {ind.id for ind in framework.indicators}:
+                report.error(
+                    ("missing", key),
+                    f"unknown indicator '{key}'",
+                    _did_you_mean(key, [i.id for i in framework.indicators]),
+                    key=True,
+                )
+            elif key in indicators:
+                report.error(
+                    ("missing", key),
+                    f"'{key}' is listed as missing but has "
+                    f"observations on line {report.line(('indicators', key))}",
+                    key=True,
+                )
+
+    # -- across files -------------------------------------------------------------------
+
+    def _cross_file(self, countries: list[Country]) -> None:
+        for attribute, what in (("iso3", "code"), ("name", "name")):
+            first: dict[str, Country] = {}
+            for country in countries:
+                value = getattr(country, attribute).casefold()
+                if value in first:
+                    self.problems.append(
+                        Problem(
+                            display_path(self.files.root.parent / country.path),
+                            1,
+                            1,
+                            Severity.ERROR,
+                            attribute,
+                            f"country {what} '{getattr(country, attribute)}' is also used by "
+                            f"{first[value].path}",
+                            "each country has exactly one file",
+                        )
+                    )
+                else:
+                    first[value] = country
+
+    def _unused_sources(self, sources: dict[str, Source] | None) -> None:
+        if sources is None or self.sources_report is None or self._error_count():
+            return
+        for source_id in sources:
+            if source_id not in self.used_sources:
+                self.sources_report.warning(
+                    (source_id,),
+                    f"source '{source_id}' is not cited by any value",
+                    "remove it, or cite it from a country file",
+                    key=True,
+                )
+
+    def _read(self, path: Path) -> Document | None:
+        return read_yaml(path, self.problems)
+
+    def _error_count(self) -> int:
+        return sum(p.severity is Severity.ERROR for p in self.problems)
+
+
+# -- schema ------------------------------------------------------------------------------
+
+
+@cache
+def _validator(name: str) -> jsonschema.Draft7Validator:
+    resources = [
+        (p.name, Resource.from_contents(json.loads(p.read_text(encoding="utf-8"))))
+        for p in sorted(SCHEMA_DIR.glob("*.schema.json"))
+    ]
+    registry: Registry = Registry().with_resources(resources)
+    schema = registry.contents(name)
+    return jsonschema.Draft7Validator(schema, registry=registry)
+
+
+def _schema_check(report: _FileReport, schema_name: str) -> bool:
+    """Validate the document against a schema; report every violation. True when clean."""
+    errors = list(_validator(schema_name).iter_errors(report.doc.data))
+    for error in errors:
+        for path, message, tip, key in _explain(error):
+            report.error(path, message, tip, key=key)
+    return not errors
+
+
+def _explain(error: jsonschema.ValidationError) -> Iterator[tuple[Path_, str, str, bool]]:
+    """Turn a jsonschema error into (path, message, tip, points-at-key) in plain words."""
+    path: Path_ = tuple(error.absolute_path)
+    instance, kind, expected = error.instance, error.validator, error.validator_value
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if kind == "required":
+        for name in expected:
+            if isinstance(instance, dict) and name not in instance:
+                yield path, f"missing required field '{name}'", "", False
+    elif kind == "additionalProperties" and isinstance(instance, dict):
+        allowed = sorted(schema.get("properties", {}))
+        for name in instance:
+            if name not in allowed:
+                yield (
+                    (*path, name),
+                    f"unknown field '{name}' (expected one of: {', '.join(allowed)})",
+                    _did_you_mean(name, allowed),
+                    True,
+                )
+    elif kind == "propertyNames":
+        yield (
+            (*path, instance),
+            f"'{instance}' is not a valid id (lower-case letters, digits and _ or -)",
+            "",
+            True,
+        )
+    elif kind == "type":
+        yield (
+            path,
+            f"expected {_type_name(expected)}, got {_describe(instance)}",
+            _type_tip(expected, instance),
+            False,
+        )
+    elif kind == "enum":
+        choices = [str(c) for c in expected]
+        yield (
+            path,
+            f"{_describe(instance)} is not one of: {', '.join(choices)}",
+            _did_you_mean(str(instance), choices),
+            False,
+        )
+    elif kind == "pattern":
+        example = (schema.get("examples") or [""])[0]
+        yield (
+            path,
+            f"{_describe(instance)} is not in the expected form"
+            + (f" (e.g. {example})" if example else f" (pattern {expected})"),
+            "",
+            False,
+        )
+    elif kind in ("minLength", "minItems") and expected == 1:
+        yield path, "must not be empty", "", False
+    elif kind in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        words = {
+            "minimum": "at least",
+            "maximum": "at most",
+            "exclusiveMinimum": "above",
+            "exclusiveMaximum": "below",
+        }
+        yield path, f"{_describe(instance)} must be {words[kind]} {expected}", "", False
+    elif kind == "oneOf" and error.context:
+        # Explain against the alternative that matches the value's type.
+        best = jsonschema.exceptions.best_match(error.context)
+        yield from _explain(best)
+    else:
+        yield path, error.message, "", False
+
+
+_TYPE_NAMES = {
+    "number": "a number",
+    "integer": "a whole number",
+    "string": "text",
+    "object": "a mapping of fields",
+    "array": "a list",
+    "boolean": "true or false",
+    "null": "nothing",
+}
+
+
+def _type_name(expected: str | list[str]) -> str:
+    names = [expected] if isinstance(expected, str) else expected
+    return " or ".join(_TYPE_NAMES.get(n, n) for n in names)
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (true/false)"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"text {shown!r}"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping of fields"
+
+
+def _type_tip(expected: str | list[str], value: Any) -> str:
+    if expected in ("number", "integer") and isinstance(value, str):
+        if re.fullmatch(r"[\d.,\s]+%?", value.strip()):
+            return "write the number without quotes, thousands separators or %"
+        return "write the number without quotes"
+    if expected == "string" and isinstance(value, bool):
+        return "quote the text: YAML reads true/false as booleans"
+    if expected == "string" and isinstance(value, int | float):
+        return "quote it to keep it as text"
+    return ""
+
+
+# -- checks shared by several files ----------------------------------------------------
+
+
+def url_problem(url: str) -> str:
+    """Why `url` is not an acceptable http(s) link, or "" when it is."""
+    if any(ch.isspace() or ord(ch) < 32 for ch in url):
+        return f"{url!r} contains spaces or control characters"
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        if not parts.scheme:
+            return f"{url!r} is not a web address (expected https://…)"
+        return f"{url!r}: only http and https addresses are allowed, not '{parts.scheme}:'"
+    if not parts.netloc or parts.netloc.startswith(".") or "." not in parts.hostname.strip("."):
+        return f"{url!r} has no valid host name"
+    return ""
+
+
+def date_problem(text: str, today: date) -> str:
+    """Why `text` (YYYY, YYYY-MM or YYYY-MM-DD) is not a sensible past date, or ""."""
+    parts = [int(p) for p in text.split("-")]
+    try:
+        first = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
+    except ValueError:
+        return f"'{text}' is not a real date"
+    if first > today:
+        return f"'{text}' is in the future"
+    return ""
+
+
+def _check_range(report: _FileReport, path: Path_, value_range: dict[str, float]) -> None:
+    if value_range["min"] > value_range["max"]:
+        report.error(path, f"min ({value_range['min']}) is above max ({value_range['max']})")
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else ""
+
+
+@cache
+def _iso_country(code: str) -> bool:
+    return pycountry.countries.get(alpha_3=code) is not None
+
+
+def _number(value: float) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
+def _mapping_items(value: Any) -> list[tuple[str, Any]]:
+    return list(value.items()) if isinstance(value, dict) else []
+
+
+def _steps(transform: str | list[str]) -> list[str]:
+    return [transform] if isinstance(transform, str) else list(transform)
+
+
+# -- building the model -----------------------------------------------------------------
+
+
+def _source(source_id: str, entry: dict[str, Any]) -> Source:
+    fields = {key: str(value) for key, value in entry.items()}  # a year may be written bare
+    return Source(id=source_id, **fields)
+
+
+def _indicator(raw: dict[str, Any], pillar: str) -> Indicator:
+    common = dict(
+        id=raw["id"],
+        pillar=pillar,
+        name=raw["name"],
+        proxy_for=raw["proxy_for"],
+        unit=raw["unit"],
+        kind=raw["kind"],
+        higher_is_better=raw["direction"] == "higher_is_better",
+        weight=float(raw["weight"]),
+        default_source=raw["default_source"],
+    )
+    if raw["kind"] == "assessed":
+        rubric = tuple(
+            RubricLevel(r["level"], float(r["score"]), r["description"]) for r in raw["rubric"]
+        )
+        return Indicator(**common, rubric=rubric)  # type: ignore[arg-type]
+    steps = tuple(s for s in _steps(raw["transform"]) if s != "none")
+    return Indicator(
+        **common,  # type: ignore[arg-type]
+        transform=steps,
+        low=float(raw["goalposts"]["low"]),
+        high=float(raw["goalposts"]["high"]),
+        valid_min=float(raw["valid_range"]["min"]),
+        valid_max=float(raw["valid_range"]["max"]),
+    )
+
+
+def _country(
+    data: dict[str, Any], doc: Document, path: Path, root: Path, sources: dict[str, Source]
+) -> Country:
+    def observations(section: str) -> dict[str, tuple[Observation, ...]]:
+        result = {}
+        for key, items in data.get(section, {}).items():
+            result[key] = tuple(
+                _observation(item, doc.position((section, key, i))[0], sources)
+                for i, item in enumerate(items)
+            )
+        return result
+
+    return Country(
+        iso3=data["iso3"],
+        name=data["name"],
+        region=data["region"],
+        subregion=data.get("subregion", ""),
+        path=relative_to_project(path, root),
+        context=observations("context"),
+        indicators=observations("indicators"),
+        missing=dict(data.get("missing", {})),
+        narrative=data.get("narrative", ""),
+    )
+
+
+def _observation(item: dict[str, Any], line: int, sources: dict[str, Source]) -> Observation:
+    source = item["source"]
+    cited = sources[source] if isinstance(source, str) else _source("", source)
+    value = item.get("value")
+    return Observation(
+        year=item["year"],
+        source=cited,
+        value=value,
+        level=item.get("level"),
+        justification=item.get("justification", ""),
+        period=item.get("period", ""),
+        evidence=item.get("evidence", ""),
+        note=item.get("note", ""),
+        line=line,
+    )

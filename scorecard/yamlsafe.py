@@ -1,0 +1,365 @@
+"""Load untrusted YAML safely, keeping the line and column of every value.
+
+PyYAML's loaders are not used directly because they accept duplicate keys
+silently (the last one wins), apply YAML 1.1 typing (``NO`` becomes ``False``,
+``2024-04-03`` becomes a date, ``010`` becomes 8), forget where each value came
+from, and compose nested structures recursively (a file of 100,000 ``[``
+crashes the C composer). Instead, this module reads the parser's *events*
+(libyaml's C parser when available) and builds plain Python values itself,
+without recursion, with YAML 1.2 core-schema typing, recording each value's
+position on the way and refusing anchors, aliases and non-standard tags.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+# Limits on what one data file may contain; see docs/schema.md ("Limits").
+MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 24
+MAX_SCALAR_CHARS = 20_000
+
+Path = tuple[str | int, ...]
+Position = tuple[int, int]  # 1-based line and column
+
+_TAG = "tag:yaml.org,2002:"
+
+# YAML 1.2 core schema: only true/false are booleans, no octal 010, no dates, no 12:30.
+_PLAIN_TYPES = [
+    ("null", re.compile(r"^(?:~|null|Null|NULL|)$")),
+    ("bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")),
+    ("int", re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")),
+    (
+        "float",
+        re.compile(
+            r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+        ),
+    ),
+]
+
+try:  # libyaml's parser is ~8x faster; the pure-Python one gives the same events.
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+
+    class _Parser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):  # type: ignore[no-redef]
+        def __init__(self, stream: str):
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+
+
+@dataclass
+class Document:
+    """A loaded YAML file: its data and where each value and key sits in the text."""
+
+    data: Any
+    values: dict[Path, Position] = field(default_factory=dict)
+    keys: dict[Path, Position] = field(default_factory=dict)
+
+    def position(self, path: Path, *, key: bool = False) -> Position:
+        """Best position for `path`: the value (or key), else its nearest ancestor."""
+        for end in range(len(path), -1, -1):
+            found = (key and self.keys.get(path[:end])) or self.values.get(path[:end])
+            if found:
+                return found
+        return (1, 1)
+
+
+@dataclass(frozen=True)
+class YamlIssue:
+    """A problem found while reading YAML, before any schema is applied."""
+
+    line: int
+    column: int
+    path: Path
+    message: str
+    tip: str = ""
+
+
+class YamlFileError(Exception):
+    """The file cannot be read as YAML this project accepts."""
+
+    def __init__(self, issue: YamlIssue):
+        self.issue = issue
+        super().__init__(issue.message)
+
+
+def load_bytes(raw: bytes) -> tuple[Document, list[YamlIssue]]:
+    """Parse `raw` into a Document plus the non-fatal issues found (duplicate keys).
+
+    Raises YamlFileError when the file is not YAML this project can accept.
+    """
+    text = _decode(raw)
+    builder = _Builder()
+    parser = _Parser(text)
+    try:
+        while parser.check_event():
+            builder.feed(parser.get_event())
+    except yaml.MarkedYAMLError as exc:
+        raise YamlFileError(_syntax_issue(exc, text)) from None
+    except yaml.reader.ReaderError as exc:
+        line, column = _line_column(text, exc.position)
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        raise YamlFileError(
+            YamlIssue(
+                line,
+                column,
+                (),
+                f"character U+{ord(char):04X} is not allowed in a YAML file",
+                "remove the control character (it is often invisible in editors)",
+            )
+        ) from None
+    except yaml.YAMLError as exc:  # pragma: no cover - all PyYAML errors carry marks
+        raise YamlFileError(YamlIssue(0, 0, (), f"invalid YAML: {exc}")) from None
+    finally:
+        if hasattr(parser, "dispose"):
+            parser.dispose()
+    return builder.document, builder.issues
+
+
+def _decode(raw: bytes) -> str:
+    if len(raw) > MAX_FILE_BYTES:
+        raise YamlFileError(
+            YamlIssue(0, 0, (), f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}")
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise YamlFileError(
+            YamlIssue(
+                line,
+                column,
+                (),
+                f"byte 0x{raw[exc.start]:02x} is not valid UTF-8",
+                "save the file as UTF-8",
+            )
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _syntax_issue(exc: yaml.MarkedYAMLError, text: str) -> YamlIssue:
+    mark = exc.problem_mark or exc.context_mark
+    message = " ".join(part for part in (exc.context, exc.problem) if part)
+    if not mark:  # pragma: no cover - PyYAML always sets one of them
+        return YamlIssue(0, 0, (), f"invalid YAML: {message}")
+    tip = ""
+    if text[mark.index : mark.index + 1] == "\t":
+        tip = "YAML does not allow tabs for indentation; use spaces"
+    return YamlIssue(mark.line + 1, mark.column + 1, (), f"invalid YAML: {message}", tip)
+
+
+def _line_column(text: str, index: int) -> Position:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+class _Builder:
+    """Build values from parser events with an explicit stack (no recursion)."""
+
+    def __init__(self) -> None:
+        self.document = Document(data=None)
+        self.issues: list[YamlIssue] = []
+        self.documents = 0
+        self.stack: list[_Frame] = []
+
+    def feed(self, event: yaml.Event) -> None:
+        position = (event.start_mark.line + 1, event.start_mark.column + 1)
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                raise YamlFileError(
+                    YamlIssue(
+                        *position,
+                        (),
+                        "a data file holds one YAML document",
+                        "remove the second '---' and what follows",
+                    )
+                )
+        elif isinstance(event, yaml.AliasEvent):
+            self._refuse_anchor(position, "aliases (*name)")
+        elif isinstance(event, yaml.ScalarEvent):
+            self._scalar(event, position)
+        elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            self._start(event, position)
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            frame = self.stack.pop()
+            self._place(frame.container, frame.path)
+
+    def _scalar(self, event: yaml.ScalarEvent, position: Position) -> None:
+        if event.anchor:
+            self._refuse_anchor(position, "anchors (&name)")
+        frame = self.stack[-1] if self.stack else None
+        if frame is not None and frame.wants_key:
+            self._key(frame, event, position)
+            return
+        path = self._child_path()
+        self.document.values[path] = position
+        if len(event.value) > MAX_SCALAR_CHARS:
+            raise YamlFileError(
+                YamlIssue(
+                    *position,
+                    path,
+                    f"value is {len(event.value):,} characters long; "
+                    f"the limit is {MAX_SCALAR_CHARS:,}",
+                )
+            )
+        try:
+            value = _scalar_value(event)
+        except ValueError as exc:
+            raise YamlFileError(YamlIssue(*position, path, str(exc))) from None
+        self._place(value, path)
+
+    def _key(self, frame: _Frame, event: yaml.ScalarEvent, position: Position) -> None:
+        key = event.value
+        if key == "<<" and event.implicit[0]:
+            raise YamlFileError(
+                YamlIssue(*position, frame.path, "merge keys (<<) are not allowed in data files")
+            )
+        path = (*frame.path, key)
+        if path in self.document.keys:
+            first = self.document.keys[path]
+            self.issues.append(
+                YamlIssue(
+                    *position,
+                    path,
+                    f"duplicate key '{key}' (first defined on line {first[0]})",
+                    "YAML keeps only one of them; delete or rename one",
+                )
+            )
+            frame.key = _DUPLICATE
+            return
+        self.document.keys[path] = position
+        frame.key = key
+
+    def _start(self, event: yaml.CollectionStartEvent, position: Position) -> None:
+        if event.anchor:
+            self._refuse_anchor(position, "anchors (&name)")
+        frame = self.stack[-1] if self.stack else None
+        if frame is not None and frame.wants_key:
+            raise YamlFileError(YamlIssue(*position, frame.path, "a key must be plain text"))
+        is_map = isinstance(event, yaml.MappingStartEvent)
+        expected = _TAG + ("map" if is_map else "seq")
+        if event.tag not in (None, "!", expected):
+            raise YamlFileError(
+                YamlIssue(*position, self._child_path(), f"tag {_short(event.tag)} is not allowed")
+            )
+        if len(self.stack) >= MAX_DEPTH:
+            raise YamlFileError(
+                YamlIssue(
+                    *position,
+                    self._child_path(),
+                    f"structure nested too deeply (limit {MAX_DEPTH} levels)",
+                )
+            )
+        path = self._child_path()
+        self.document.values[path] = position
+        self.stack.append(_Frame({} if is_map else [], path))
+
+    def _child_path(self) -> Path:
+        if not self.stack:
+            return ()
+        frame = self.stack[-1]
+        if isinstance(frame.container, list):
+            return (*frame.path, len(frame.container))
+        return (*frame.path, frame.key)
+
+    def _place(self, value: Any, path: Path) -> None:
+        if not self.stack:
+            self.document.data = value
+            return
+        frame = self.stack[-1]
+        if isinstance(frame.container, list):
+            frame.container.append(value)
+            return
+        if frame.key is not _DUPLICATE:
+            frame.container[frame.key] = value
+        frame.key = None
+
+    def _refuse_anchor(self, position: Position, what: str) -> None:
+        raise YamlFileError(
+            YamlIssue(
+                *position,
+                self._child_path() if self.stack else (),
+                f"{what} are not allowed in data files",
+                "write the value out in full instead of referring to an anchor",
+            )
+        )
+
+
+_DUPLICATE: Any = object()  # stands for the key of a duplicate entry, whose value is dropped
+
+
+class _Frame:
+    """An open mapping or sequence, and (for a mapping) the key awaiting its value."""
+
+    __slots__ = ("container", "key", "path")
+
+    def __init__(self, container: dict[str, Any] | list[Any], path: Path):
+        self.container = container
+        self.path = path
+        self.key: Any = None
+
+    @property
+    def wants_key(self) -> bool:
+        return isinstance(self.container, dict) and self.key is None
+
+
+def _scalar_value(event: yaml.ScalarEvent) -> Any:
+    tag = event.tag
+    if tag in (None, "!"):
+        if not event.implicit[0]:  # quoted, or a block scalar: always text
+            return event.value
+        tag = _TAG + next((name for name, rx in _PLAIN_TYPES if rx.match(event.value)), "str")
+    return _construct(tag, event.value)
+
+
+def _construct(tag: str, text: str) -> Any:
+    kind = tag.removeprefix(_TAG) if tag.startswith(_TAG) else None
+    if kind == "str":
+        return text
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return text.lower() == "true"
+    if kind == "int":
+        return _to_int(text)
+    if kind == "float":
+        return _to_float(text)
+    raise ValueError(f"tag {_short(tag)} is not allowed")
+
+
+def _to_int(text: str) -> int:
+    try:
+        if text.startswith("0o"):
+            return int(text[2:], 8)
+        if text.startswith("0x"):
+            return int(text[2:], 16)
+        return int(text)
+    except ValueError:
+        if len(text) > 1000:
+            raise ValueError(f"number is {len(text):,} digits long; that cannot be right") from None
+        raise ValueError(f"'{text[:40]}' is not a whole number") from None
+
+
+def _to_float(text: str) -> float:
+    lowered = text.lower()
+    if lowered.endswith(".nan"):
+        return math.nan
+    if lowered.endswith(".inf"):
+        return -math.inf if text.startswith("-") else math.inf
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"'{text[:40]}' is not a number") from None
+
+
+def _short(tag: str) -> str:
+    return "!!" + tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag
