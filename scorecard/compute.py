@@ -118,7 +118,13 @@ def weighted_mean(pairs: Iterable[tuple[float, float]]) -> float:
     """Mean of (score, weight) pairs, weighted."""
     pairs = list(pairs)
     total = sum(weight for _, weight in pairs)
-    return sum(score * weight for score, weight in pairs) / total
+    return _within(sum(score * weight for score, weight in pairs) / total, pairs)
+
+
+def _within(mean: float, pairs: list[tuple[float, float]]) -> float:
+    """`mean` kept inside its inputs' range, which rounding can step out of (100.00000000000001)."""
+    scores = [score for score, _ in pairs]
+    return min(max(mean, min(scores)), max(scores))
 
 
 def pillar_score(
@@ -161,11 +167,12 @@ def composite(pairs: Iterable[tuple[float, float]], aggregation: str) -> float:
     if aggregation == "arithmetic":
         return weighted_mean(pairs)
     if aggregation == "geometric":
-        total = sum(weight for _, weight in pairs)
+        floored = [(max(score, GEOMETRIC_FLOOR), weight) for score, weight in pairs]
+        total = sum(weight for _, weight in floored)
         result = 1.0
-        for score, weight in pairs:
-            result *= max(score, GEOMETRIC_FLOOR) ** (weight / total)
-        return result
+        for score, weight in floored:
+            result *= score ** (weight / total)
+        return _within(result, floored)
     raise ValueError(f"unknown aggregation {aggregation!r}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable
 from typing import Any
 
 from .compute import GEOMETRIC_FLOOR, PER_CAPITA, TIE_DECIMALS, CountryScore
@@ -194,3 +195,51 @@ def _round(value: float | None) -> float | None:
 
 def _source_key(obs: Observation) -> str:
     return obs.source.id or obs.source.url
+
+
+def column_docs(_: Callable[[str], str]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """What every column of the CSV downloads means, for the Data page."""
+    pillar = _("For each pillar (compute, data, talent, funding, openness): ")
+    return [
+        ("scores.csv", [
+            ("iso3", _("ISO 3166-1 alpha-3 code")),
+            ("name", _("Country name")),
+            ("region", _("UN M49 region")),
+            ("rank", _("Rank by composite score, 1 = highest; equal scores share a rank; "
+                       "empty when the country is not ranked")),
+            ("rank_median", _("Median rank over the Monte Carlo sensitivity runs")),
+            ("rank_p05", _("5th percentile rank: the best rank in 90% of the runs")),
+            ("rank_p95", _("95th percentile rank: the worst rank in 90% of the runs")),
+            ("composite", _("Composite score, 0–100")),
+            ("coverage", _("Share of indicator weight with data, pillars weighted as in the "
+                           "composite, 0–1")),
+            ("oldest_year", _("Oldest data year behind the scores")),
+            ("newest_year", _("Newest data year behind the scores")),
+            ("*_score", pillar + _("score, 0–100; empty when coverage is below the "
+                                   "threshold")),
+            ("*_rank", pillar + _("rank among countries with a score")),
+            ("*_coverage", pillar + _("share of the pillar's indicator weight with data, "
+                                      "0–1")),
+        ]),
+        ("values.csv", [
+            ("iso3", _("ISO 3166-1 alpha-3 code")),
+            ("country", _("Country name")),
+            ("pillar", _("Pillar of the indicator; context for population and GDP")),
+            ("indicator", _("Indicator id (see the framework in scores.json)")),
+            ("year", _("Year the value describes (the last year of a period)")),
+            ("period", _("Exact period when it is not a calendar year")),
+            ("value", _("The value exactly as recorded, in the indicator's unit")),
+            ("level", _("Rubric level, for assessed indicators")),
+            ("unit", _("Unit of the value")),
+            ("adjusted", _("Value after the per-capita or per-GDP step, for the value used")),
+            ("score", _("Indicator score 0–100, for the value used")),
+            ("used", _("true for the observation the scores use (the latest year)")),
+            ("source_id", _("Id in the source registry; empty for an inline citation")),
+            ("source_producer", _("Who produced the data")),
+            ("source_title", _("Title and edition of the dataset or publication")),
+            ("source_url", _("Where the source is published")),
+            ("source_published", _("When the source was published")),
+            ("source_accessed", _("When the value was read")),
+            ("note", _("Caveat recorded with the value")),
+        ]),
+    ]

@@ -20,6 +20,7 @@ from .write import Content, write_site
 
 @dataclass(frozen=True)
 class Paths:
+    project_root: Path
     data: Path
     out: Path
     templates: Path
@@ -28,8 +29,9 @@ class Paths:
     @classmethod
     def for_project(cls, project: Path, data: Path | None = None,
                     out: Path | None = None) -> Paths:
-        return cls(data=data or project / "indicators", out=out or project / "site",
-                   templates=project / "templates", static=project / "static")
+        return cls(project_root=project, data=data or project / "indicators",
+                   out=out or project / "site", templates=project / "templates",
+                   static=project / "static")
 
 
 @dataclass(frozen=True)

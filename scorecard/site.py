@@ -1,17 +1,344 @@
-"""Render the static site: pages, charts, downloads and assets."""
+"""Render the static site: pages, charts, downloads and assets, all in memory.
+
+Every page links relatively (``../../index.html``), so the site works at a domain root,
+under a sub-path and opened from disk. Contributor text is escaped by Jinja's
+autoescaping; markdown goes through an allow-list sanitiser (nh3); URLs were checked to
+be http(s) during validation. Output is byte-identical for identical inputs.
+"""
 
 from __future__ import annotations
 
+import posixpath
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import markdown
+import nh3
+
+from . import charts, export
 from .config import Config
-from .export import scores_csv, scores_document, scores_json, values_csv
+from .i18n import translations
+from .model import Indicator, Observation
+from .pipeline import Paths, Results
+from .views import CountryView, SiteView, site_view
 from .write import Content
 
+ASSETS = "assets"
+COMPARE_DEFAULT = ("KOR", "JPN", "FRA")
 
-def render_site(results, paths, config: Config) -> dict[str, Content]:  # type: ignore[no-untyped-def]
+# What `python build.py check` prints for three typical mistakes; tests/test_site.py
+# regenerates it from tests/fixtures/contribute-example so that it cannot drift.
+EXAMPLE_ERRORS = (Path(__file__).parent / "example-errors.txt").read_text(encoding="utf-8")
+DOWNLOADS = ("data/scores.json", "data/scores.csv", "data/values.csv")
+
+_MARKDOWN_TAGS = {"a", "abbr", "blockquote", "br", "code", "em", "h2", "h3", "h4", "h5", "hr",
+                  "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody", "td", "th",
+                  "thead", "tr", "ul", "dl", "dt", "dd"}
+_MARKDOWN_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "h2": {"id"}, "h3": {"id"},
+                        "h4": {"id"}, "h5": {"id"}, "th": {"scope"}, "td": set()}
+
+
+def render_site(results: Results, paths: Paths, config: Config,
+                language: str = "en") -> dict[str, Content]:
     """Every file of the site (relative path -> bytes, or a file to copy)."""
-    data, scores, intervals = results.dataset, results.scores, results.intervals
-    return {
-        "data/scores.json": scores_json(scores_document(data, scores, intervals)),
-        "data/scores.csv": scores_csv(data, scores, intervals),
-        "data/values.csv": values_csv(data, scores),
-    }
+    return _Renderer(results, paths, config, language).render()
+
+
+class _Renderer:
+    def __init__(self, results: Results, paths: Paths, config: Config, language: str):
+        self.results = results
+        self.paths = paths
+        self.config = config
+        self.view = site_view(results.dataset, results.scores, results.intervals)
+        self.gettext = translations(paths.project_root / "locales", language)
+        self.env = _environment(paths.templates, self.gettext, language)
+        self.files: dict[str, Content] = {}
+        self.pages: list[str] = []
+
+    def render(self) -> dict[str, Content]:
+        self._assets()
+        self._downloads()
+        self._page("index.html", "overview.html", page="overview",
+                   map_figure=self._map_figure(), map_json=self._weights_data())
+        for country in self.view.countries:
+            self._page(f"countries/{country.iso3}/index.html", "country.html", page="country",
+                       c=country, radar=self._radar(country), narrative=_md(country.country.narrative))
+        for pillar in self.view.pillars:
+            self._page(f"pillars/{pillar.id}/index.html", "pillar.html", page="pillar",
+                       pillar=pillar, bars=self._pillar_bars(pillar.id),
+                       distribution=self._distribution(pillar.id))
+        default = self._compare_default()
+        self._page("compare/index.html", "compare.html", page="compare",
+                   data_json=self._weights_data(), compare_default=default,
+                   compare_radar=self._compare_radar(default))
+        weights = [p.weight for p in self.view.pillars]
+        self._page("weights/index.html", "weights.html", page="weights",
+                   map_figure=self._map_figure(), data_json=self._weights_data(),
+                   max_weight=max(weights), weight_step=_step(weights))
+        self._page("methodology/index.html", "methodology.html", page="methodology",
+                   body=_md(self._read_data_file("methodology.md")),
+                   intervals=self._interval_figure(), shares=self._shares())
+        self._page("data/index.html", "data.html", page="data",
+                   column_docs=export.column_docs(self.gettext.gettext))
+        self._page("contribute/index.html", "contribute.html", page="contribute",
+                   example_errors=EXAMPLE_ERRORS)
+        self._page("404.html", "404.html", page="404", listed=False)
+        self._meta_files()
+        return self.files
+
+    # -- pages ----------------------------------------------------------------------------
+
+    def _page(self, path: str, template: str, page: str, listed: bool = True,
+              **context: Any) -> None:
+        root = _root_for(path)
+        html = self.env.get_template(template).render(
+            root=root, path=path, page=page, site=self.view, config=self.config,
+            framework=self.results.dataset.framework, downloads=DOWNLOADS,
+            url=lambda target: _relative(root, target), canonical=self._canonical(path),
+            edit_url=self._repo_url("edit"), history_url=self._repo_url("commits"),
+            blob_url=self._repo_url("blob"),
+            **context)
+        self.files[path] = html.encode("utf-8")
+        if listed:
+            self.pages.append(path)
+
+    def _canonical(self, path: str) -> str:
+        if not self.config.base_url:
+            return ""
+        pretty = path.removesuffix("index.html")
+        return self.config.base_url.rstrip("/") + "/" + pretty
+
+    def _repo_url(self, kind: str) -> Callable[[str], str] | None:
+        """Links into the repository (GitHub's layout): edit, commits or blob of a file."""
+        if not self.config.repository:
+            return None
+        base = self.config.repository.rstrip("/")
+        return lambda file: f"{base}/{kind}/{self.config.branch}/{file}"
+
+    def _compare_default(self) -> list[str]:
+        """Five slots: the example of the design (Korea, Japan, France) where present."""
+        known = {c.iso3 for c in self.view.countries}
+        chosen = [iso for iso in COMPARE_DEFAULT if iso in known]
+        if len(chosen) < 2:
+            chosen = [c.iso3 for c in self.view.countries[:3]]
+        return (chosen + [""] * 5)[:5]
+
+    def _shares(self) -> dict[str, float]:
+        """Each pillar's and indicator's share of the composite at full coverage."""
+        pillars = self.view.pillars
+        total = sum(p.weight for p in pillars)
+        shares: dict[str, float] = {}
+        for p in pillars:
+            shares[p.id] = p.weight / total
+            inner = sum(i.weight for i in p.indicators)
+            for i in p.indicators:
+                shares[i.id] = shares[p.id] * i.weight / inner
+        return shares
+
+    def _read_data_file(self, name: str) -> str:
+        path = self.paths.data / name
+        return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+    # -- charts ---------------------------------------------------------------------------
+
+    def _map_figure(self) -> str:
+        ranked = [c for c in self.view.countries if c.score.composite is not None]
+        _ = self.gettext.gettext
+        return charts.to_json(charts.world_map(
+            [c.iso3 for c in ranked], [c.score.composite for c in ranked],  # type: ignore[misc]
+            [c.country.name for c in ranked], [c.score.rank for c in ranked],
+            _("Composite"), _("Rank")))
+
+    def _radar(self, country: CountryView) -> str:
+        _ = self.gettext.gettext
+        pillars = self.view.pillars
+        series = [(country.country.name, [country.score.pillars[p.id].score for p in pillars])]
+        if self.view.medians:
+            series.append((_("Median country"), [self.view.medians[p.id] for p in pillars]))
+        leader = self.view.leader
+        if leader is not None and leader.iso3 != country.iso3:
+            series.append((_("Leader: %(name)s") % {"name": leader.country.name},
+                           [leader.score.pillars[p.id].score for p in pillars]))
+        return charts.to_json(charts.radar([p.name for p in pillars], series))  # type: ignore[arg-type]
+
+    def _compare_radar(self, chosen: list[str]) -> str:
+        pillars = self.view.pillars
+        series = [(self.view.country(iso).country.name,
+                   [self.view.country(iso).score.pillars[p.id].score for p in pillars])
+                  for iso in chosen if iso]
+        return charts.to_json(charts.radar([p.name for p in pillars], series))  # type: ignore[arg-type]
+
+    def _pillar_bars(self, pillar_id: str) -> str:
+        rows = sorted(
+            (c for c in self.view.countries if c.score.pillars[pillar_id].score is not None),
+            key=lambda c: (c.score.pillars[pillar_id].rank, c.iso3))
+        return charts.to_json(charts.ranking_bars(
+            [c.country.name for c in rows],
+            [c.score.pillars[pillar_id].score for c in rows],  # type: ignore[misc]
+            None, self.gettext.gettext("Score (0–100)")))
+
+    def _distribution(self, pillar_id: str) -> str:
+        pillar = next(p for p in self.view.pillars if p.id == pillar_id)
+        points = []
+        for indicator in pillar.indicators:
+            row = []
+            for c in sorted(self.view.countries, key=lambda v: v.iso3):
+                result = c.score.indicators.get(indicator.id)
+                if result is not None and result.score is not None:
+                    row.append((c.country.name, result.score,
+                                display_value(result.observation, indicator)))
+            points.append(row)
+        return charts.to_json(charts.distributions(
+            [i.name for i in pillar.indicators], points, self.gettext.gettext("Score (0–100)")))
+
+    def _interval_figure(self) -> str:
+        rows = [c for c in self.view.countries if c.interval is not None]
+        rows.sort(key=lambda c: (c.interval.median, c.score.rank, c.iso3))  # type: ignore[union-attr]
+        return charts.to_json(charts.rank_intervals(
+            [c.country.name for c in rows], [c.interval.median for c in rows],  # type: ignore[union-attr]
+            [c.interval.low for c in rows], [c.interval.high for c in rows],  # type: ignore[union-attr]
+            self.gettext.gettext("Rank")))
+
+    def _weights_data(self) -> str:
+        """The scores the browser needs to re-weight, compare and re-draw, as JSON."""
+        view = self.view
+        framework = self.results.dataset.framework
+        return charts.script_json({
+            "aggregation": framework.aggregation,
+            "geometric_floor": export.GEOMETRIC_FLOOR,
+            "tie_decimals": export.TIE_DECIMALS,
+            "pillars": [{"id": p.id, "name": p.name, "weight": p.weight} for p in view.pillars],
+            "indicators": [{"id": i.id, "name": i.name, "pillar": i.pillar, "unit": i.unit}
+                           for i in framework.indicators],
+            "countries": [
+                {"iso3": c.iso3, "name": c.country.name, "region": c.country.region,
+                 "rank": c.score.rank, "composite": c.score.composite,
+                 "pillars": [c.score.pillars[p.id].score for p in view.pillars],
+                 "indicators": [_indicator_cell(c, i) for i in framework.indicators]}
+                for c in sorted(view.countries, key=lambda v: v.iso3)
+            ],
+        })
+
+    # -- files ----------------------------------------------------------------------------
+
+    def _assets(self) -> None:
+        for source in sorted(self.paths.static.rglob("*")):
+            if source.is_file() and not source.name.startswith("."):
+                rel = source.relative_to(self.paths.static).as_posix()
+                self.files[f"{ASSETS}/{rel}"] = source
+
+    def _downloads(self) -> None:
+        data, scores, intervals = (self.results.dataset, self.results.scores,
+                                   self.results.intervals)
+        self.files["data/scores.json"] = export.scores_json(
+            export.scores_document(data, scores, intervals))
+        self.files["data/scores.csv"] = export.scores_csv(data, scores, intervals)
+        self.files["data/values.csv"] = export.values_csv(data, scores)
+
+    def _meta_files(self) -> None:
+        base = self.config.base_url.rstrip("/")
+        robots = "User-agent: *\nAllow: /\n"
+        if base:
+            robots += f"Sitemap: {base}/sitemap.xml\n"
+            self.files["sitemap.xml"] = self.env.get_template("sitemap.xml").render(
+                urls=[f"{base}/{p.removesuffix('index.html')}" for p in sorted(self.pages)]
+            ).encode("utf-8")
+        self.files["robots.txt"] = robots.encode("utf-8")
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _environment(templates: Path, gettext: Any, language: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(gettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(score=fmt_score, number=fmt_number, percent=fmt_percent,
+                       percent_precise=fmt_percent_precise, value=display_value,
+                       years=fmt_years, pillar_order=pillar_order)
+    env.globals.update(language=language, figure_json=charts.to_json)
+    return env
+
+
+def _root_for(path: str) -> str:
+    depth = path.count("/")
+    return "../" * depth
+
+
+def _relative(root: str, target: str) -> str:
+    """Link from a page (at `root` depth) to a site path; folders link to their index.html."""
+    if target.endswith("/") or target == "":
+        target += "index.html"
+    return posixpath.normpath(root + target) if root else target
+
+
+def _md(source: str) -> str:
+    """Markdown to HTML through an allow-list sanitiser: no raw HTML, scripts or odd URLs."""
+    if not source.strip():
+        return ""
+    html = markdown.markdown(source, extensions=["tables", "toc", "sane_lists"],
+                             output_format="html")
+    return nh3.clean(html, tags=_MARKDOWN_TAGS, attributes=_MARKDOWN_ATTRIBUTES,
+                     url_schemes={"http", "https"}, link_rel="noopener noreferrer")
+
+
+def _indicator_cell(country: CountryView, indicator: Indicator) -> list[Any] | None:
+    result = country.score.indicators.get(indicator.id)
+    if result is None:
+        return None
+    return [display_value(result.observation, indicator), result.observation.label,
+            None if result.score is None else round(result.score, 6)]
+
+
+def fmt_score(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def fmt_number(value: float | None, digits: int | None = None) -> str:
+    if value is None:
+        return "—"
+    if digits is not None:
+        return f"{value:,.{digits}f}"
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,}"
+
+
+def fmt_percent(share: float | None) -> str:
+    return "—" if share is None else f"{round(share * 100):d}%"
+
+
+def fmt_percent_precise(share: float) -> str:
+    return f"{share * 100:.1f}%"
+
+
+def pillar_order(countries: list[CountryView], pillar_id: str) -> list[CountryView]:
+    """Countries by their rank in one pillar; the unscored last, by name."""
+    return sorted(countries, key=lambda c: (c.score.pillars[pillar_id].rank is None,
+                                            c.score.pillars[pillar_id].rank or 0,
+                                            c.country.name))
+
+
+def _step(weights: list[float]) -> str:
+    """A slider step that lands exactly on every default weight."""
+    return "1" if all(float(w).is_integer() for w in weights) else "any"
+
+
+def fmt_years(oldest: int | None, newest: int | None) -> str:
+    if oldest is None:
+        return "—"
+    return str(oldest) if oldest == newest else f"{oldest}–{newest}"
+
+
+def display_value(observation: Observation, indicator: Indicator) -> str:
+    """The value as written in the data file, with thousands separators, or the level."""
+    if observation.level is not None:
+        return observation.level
+    return fmt_number(observation.value)

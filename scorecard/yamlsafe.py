@@ -201,7 +201,8 @@ class _Builder:
             self._key(frame, event, position)
             return
         path = self._child_path()
-        self.document.values[path] = position
+        if not self._discarding():
+            self.document.values[path] = position
         if len(event.value) > MAX_SCALAR_CHARS:
             raise YamlFileError(
                 YamlIssue(
@@ -223,7 +224,14 @@ class _Builder:
             raise YamlFileError(
                 YamlIssue(*position, frame.path, "merge keys (<<) are not allowed in data files")
             )
+        if event.tag not in (None, "!", _TAG + "str"):
+            raise YamlFileError(
+                YamlIssue(*position, frame.path, f"tag {_short(event.tag)} is not allowed")
+            )
         path = (*frame.path, key)
+        frame.key = key
+        if frame.dropped:  # inside a duplicate's value, which is discarded unchecked
+            return
         if path in self.document.keys:
             first = self.document.keys[path]
             self.issues.append(
@@ -234,10 +242,9 @@ class _Builder:
                     "YAML keeps only one of them; delete or rename one",
                 )
             )
-            frame.key = _DUPLICATE
+            frame.skip = True
             return
         self.document.keys[path] = position
-        frame.key = key
 
     def _start(self, event: yaml.CollectionStartEvent, position: Position) -> None:
         if event.anchor:
@@ -260,8 +267,10 @@ class _Builder:
                 )
             )
         path = self._child_path()
-        self.document.values[path] = position
-        self.stack.append(_Frame({} if is_map else [], path))
+        dropped = self._discarding()
+        if not dropped:
+            self.document.values[path] = position
+        self.stack.append(_Frame({} if is_map else [], path, dropped))
 
     def _child_path(self) -> Path:
         if not self.stack:
@@ -269,7 +278,11 @@ class _Builder:
         frame = self.stack[-1]
         if isinstance(frame.container, list):
             return (*frame.path, len(frame.container))
-        return (*frame.path, frame.key)
+        return frame.path if frame.key is None else (*frame.path, frame.key)
+
+    def _discarding(self) -> bool:
+        """True while reading a value that will be dropped (a duplicate key's)."""
+        return bool(self.stack) and (self.stack[-1].dropped or self.stack[-1].skip)
 
     def _place(self, value: Any, path: Path) -> None:
         if not self.stack:
@@ -279,9 +292,10 @@ class _Builder:
         if isinstance(frame.container, list):
             frame.container.append(value)
             return
-        if frame.key is not _DUPLICATE:
+        if not frame.skip:
             frame.container[frame.key] = value
         frame.key = None
+        frame.skip = False
 
     def _refuse_anchor(self, position: Position, what: str) -> None:
         raise YamlFileError(
@@ -294,18 +308,17 @@ class _Builder:
         )
 
 
-_DUPLICATE: Any = object()  # stands for the key of a duplicate entry, whose value is dropped
-
-
 class _Frame:
     """An open mapping or sequence, and (for a mapping) the key awaiting its value."""
 
-    __slots__ = ("container", "key", "path")
+    __slots__ = ("container", "dropped", "key", "path", "skip")
 
-    def __init__(self, container: dict[str, Any] | list[Any], path: Path):
+    def __init__(self, container: dict[str, Any] | list[Any], path: Path, dropped: bool = False):
         self.container = container
         self.path = path
         self.key: Any = None
+        self.skip = False  # the value awaited belongs to a duplicate key: drop it
+        self.dropped = dropped  # this whole container is (inside) a dropped value
 
     @property
     def wants_key(self) -> bool:
@@ -326,8 +339,12 @@ def _construct(tag: str, text: str) -> Any:
     if kind == "str":
         return text
     if kind == "null":
+        if not _PLAIN_TYPES[0][1].match(text):  # an explicit !!null must still say null
+            raise ValueError(f"'{text[:40]}' is not null")
         return None
     if kind == "bool":
+        if not _PLAIN_TYPES[1][1].match(text):  # !!bool yes is not true in YAML 1.2
+            raise ValueError(f"'{text[:40]}' is not true or false")
         return text.lower() == "true"
     if kind == "int":
         return _to_int(text)

@@ -1,0 +1,375 @@
+/* AI Sovereignty Scorecard: charts, sortable and filterable tables, "your weights" and
+ * "compare". Progressive enhancement: every page is readable without this file.
+ * Data comes from <script type="application/json"> islands in the page; contributor text
+ * is only ever inserted with textContent. No network requests. */
+(function () {
+  "use strict";
+
+  var PLOT_CONFIG = { displayModeBar: false, responsive: true, displaylogo: false };
+  var COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"];
+  var DASHES = ["solid", "dash", "dot", "dashdot", "longdash"];
+  var SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x"];
+
+  function readJSON(id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  /* ---- the scorecard's formula (scorecard/compute.py), kept operation for operation ---- */
+
+  function composite(pillarScores, weights, aggregation, floor) {
+    var total = 0, i;
+    for (i = 0; i < weights.length; i++) total += weights[i];
+    if (!(total > 0)) return null;
+    for (i = 0; i < pillarScores.length; i++) if (pillarScores[i] === null) return null;
+    if (aggregation === "geometric") {
+      var product = 1.0;
+      for (i = 0; i < pillarScores.length; i++) {
+        product *= Math.pow(Math.max(pillarScores[i], floor), weights[i] / total);
+      }
+      return product;
+    }
+    var sum = 0;
+    for (i = 0; i < pillarScores.length; i++) sum += pillarScores[i] * weights[i];
+    return sum / total;
+  }
+
+  function roundTo(value, decimals) {
+    var factor = Math.pow(10, decimals);
+    return Math.round(value * factor) / factor;
+  }
+
+  /* Competition ranks, 1 = best; equal scores (to `decimals`) share the best rank. */
+  function competitionRanks(values, decimals) {
+    var keyed = values.map(function (v) { return v === null ? null : roundTo(v, decimals); });
+    var ordered = keyed.filter(function (v) { return v !== null; }).sort(function (a, b) { return b - a; });
+    return keyed.map(function (v) {
+      return v === null ? null : ordered.indexOf(v) + 1;
+    });
+  }
+
+  function scoreAll(data, weights, aggregation) {
+    var composites = data.countries.map(function (c) {
+      return composite(c.pillars, weights, aggregation, data.geometric_floor);
+    });
+    return { composites: composites, ranks: competitionRanks(composites, data.tie_decimals) };
+  }
+
+  window.Scorecard = { composite: composite, competitionRanks: competitionRanks, scoreAll: scoreAll };
+
+  /* ---- charts ---- */
+
+  function drawCharts() {
+    if (!window.Plotly) return;
+    var areas = document.querySelectorAll("[data-figure]");
+    Array.prototype.forEach.call(areas, function (area) {
+      var figure = readJSON(area.getAttribute("data-figure"));
+      if (!figure) return;
+      window.Plotly.newPlot(area, figure.data, figure.layout, PLOT_CONFIG);
+      area.setAttribute("data-drawn", "true");
+    });
+  }
+
+  /* plotly reads a little HTML in text: escape contributor text as the build does. */
+  function plotlyText(s) {
+    return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+
+  /* ---- sortable, filterable tables ---- */
+
+  function cellValue(row, index, kind) {
+    var cell = row.children[index];
+    var raw = cell ? cell.getAttribute("data-value") : "";
+    if (raw === null) raw = cell.textContent;
+    if (kind === "number") return raw === "" ? null : parseFloat(raw);
+    return raw;
+  }
+
+  function sortTable(table, index, kind, direction) {
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = cellValue(a, index, kind), y = cellValue(b, index, kind);
+      if (x === null && y === null) return 0;
+      if (x === null) return 1;   /* missing values always last */
+      if (y === null) return -1;
+      var order = kind === "number" ? x - y : String(x).localeCompare(String(y));
+      return direction === "ascending" ? order : -order;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) {
+      if (i === index) th.setAttribute("aria-sort", direction);
+      else if (th.hasAttribute("data-sort")) th.removeAttribute("aria-sort");
+    });
+  }
+
+  function makeSortable(table) {
+    var headers = table.tHead ? table.tHead.rows[0].cells : [];
+    Array.prototype.forEach.call(headers, function (th, index) {
+      var kind = th.getAttribute("data-sort");
+      if (!kind) return;
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      while (th.firstChild) button.appendChild(th.firstChild);
+      th.appendChild(button);
+      button.addEventListener("click", function () {
+        var current = th.getAttribute("aria-sort");
+        /* Numbers where bigger is better sort high-to-low first; ranks and names low-to-high. */
+        var firstDirection = kind === "number" && index > 0 && !th.hasAttribute("data-sort-ascending-first") ? "descending" : "ascending";
+        var next = current ? (current === "ascending" ? "descending" : "ascending") : firstDirection;
+        sortTable(table, index, kind, next);
+      });
+    });
+  }
+
+  function setUpFilter(select) {
+    var id = select.getAttribute("data-filter-region");
+    var table = document.getElementById(id);
+    var tools = document.querySelector('[data-table-tools="' + id + '"]');
+    var count = document.querySelector('[data-filter-count="' + id + '"]');
+    if (!table) return;
+    if (tools) tools.hidden = false;
+    function apply() {
+      var region = select.value, shown = 0, total = 0;
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        var visible = !region || row.getAttribute("data-region") === region;
+        row.hidden = !visible;
+        total++;
+        if (visible) shown++;
+      });
+      if (count) count.textContent = shown + " / " + total;
+    }
+    select.addEventListener("change", apply);
+    apply();
+  }
+
+  /* ---- URL state ---- */
+
+  function params() {
+    return new URLSearchParams(window.location.search);
+  }
+
+  function replaceQuery(query) {
+    var url = window.location.pathname + (query ? "?" + query : "") + window.location.hash;
+    try { window.history.replaceState(null, "", url); } catch (e) { /* file:// may refuse */ }
+  }
+
+  /* ---- "Your weights" ---- */
+
+  function setUpWeights(form) {
+    var data = readJSON("scorecard-data");
+    if (!data) return;
+    form.hidden = false;
+    var pillars = data.pillars;
+    var defaults = pillars.map(function (p) { return p.weight; });
+    var sliders = pillars.map(function (p) { return form.querySelector('[data-weight="' + p.id + '"]'); });
+    var shares = pillars.map(function (p) { return form.querySelector('[data-share="' + p.id + '"]'); });
+    var status = form.querySelector("[data-weights-status]");
+    var table = document.getElementById("ranking");
+    var mapArea = document.getElementById("map");
+    var rowsByIso = {};
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+      rowsByIso[row.getAttribute("data-iso3")] = row;
+    });
+    var baseRanks = {};
+    data.countries.forEach(function (c) { baseRanks[c.iso3] = c.rank; });
+
+    var query = params();
+    var fromUrl = (query.get("w") || "").split(",").map(Number);
+    if (fromUrl.length === pillars.length && fromUrl.every(function (w) { return isFinite(w) && w >= 0; })) {
+      fromUrl.forEach(function (w, i) { sliders[i].value = String(w); });
+    }
+    var agg = query.get("agg");
+    if (agg === "arithmetic" || agg === "geometric") {
+      form.querySelector('input[name="aggregation"][value="' + agg + '"]').checked = true;
+    }
+
+    function currentWeights() { return sliders.map(function (s) { return parseFloat(s.value); }); }
+    function currentAggregation() { return form.querySelector('input[name="aggregation"]:checked').value; }
+
+    function update() {
+      var weights = currentWeights();
+      var aggregation = currentAggregation();
+      var total = weights.reduce(function (a, b) { return a + b; }, 0);
+      weights.forEach(function (w, i) {
+        shares[i].textContent = total > 0 ? Math.round(100 * w / total) + "%" : "—";
+      });
+      var result = scoreAll(data, weights, aggregation);
+      var locations = [], z = [], names = [], ranks = [];
+      data.countries.forEach(function (c, i) {
+        var row = rowsByIso[c.iso3];
+        var value = result.composites[i], rank = result.ranks[i];
+        row.cells[0].textContent = rank === null ? "—" : String(rank);
+        row.cells[0].setAttribute("data-value", rank === null ? "" : String(rank));
+        var base = baseRanks[c.iso3];
+        var delta = rank === null || base === null ? null : base - rank;
+        row.cells[2].textContent = delta === null ? "—" : delta > 0 ? "↑" + delta : delta < 0 ? "↓" + (-delta) : "=";
+        row.cells[2].setAttribute("data-value", delta === null ? "" : String(delta));
+        row.className = delta > 0 ? "delta-up" : delta < 0 ? "delta-down" : "";
+        row.cells[3].textContent = value === null ? "—" : value.toFixed(1);
+        row.cells[3].setAttribute("data-value", value === null ? "" : String(value));
+        row.setAttribute("data-composite", value === null ? "" : String(value));
+        if (value !== null) {
+          locations.push(c.iso3); z.push(Math.round(value * 100) / 100);
+          names.push(plotlyText(c.name)); ranks.push([rank]);
+        }
+      });
+      sortTable(table, 0, "number", "ascending");
+      var isDefault = aggregation === data.aggregation && weights.every(function (w, i) { return w === defaults[i]; });
+      if (status) {
+        status.textContent = total > 0 ? (isDefault ? "" : status.getAttribute("data-changed") || "") : "";
+      }
+      replaceQuery(isDefault ? "" : "w=" + weights.join(",") + "&agg=" + aggregation);
+      if (window.Plotly && mapArea && mapArea.getAttribute("data-drawn")) {
+        window.Plotly.restyle(mapArea, { locations: [locations], z: [z], text: [names], customdata: [ranks] });
+      }
+    }
+
+    sliders.forEach(function (s) { s.addEventListener("input", update); });
+    Array.prototype.forEach.call(form.querySelectorAll('input[name="aggregation"]'), function (r) {
+      r.addEventListener("change", update);
+    });
+    form.querySelector("[data-weights-reset]").addEventListener("click", function () {
+      sliders.forEach(function (s, i) { s.value = String(defaults[i]); });
+      form.querySelector('input[name="aggregation"][value="' + data.aggregation + '"]').checked = true;
+      update();
+    });
+    update();
+  }
+
+  /* ---- Compare ---- */
+
+  function setUpCompare(form) {
+    var data = readJSON("scorecard-data");
+    var strings = readJSON("compare-strings") || {};
+    if (!data) return;
+    form.hidden = false;
+    var byIso = {};
+    data.countries.forEach(function (c) { byIso[c.iso3] = c; });
+    var selects = Array.prototype.slice.call(form.querySelectorAll("[data-compare-slot]"));
+    var status = form.querySelector("[data-compare-status]");
+    var radarArea = document.getElementById("compare-radar");
+
+    var requested = (params().get("c") || "").toUpperCase().split(",").filter(function (iso, i, all) {
+      return byIso[iso] && all.indexOf(iso) === i;
+    }).slice(0, selects.length);
+    if (requested.length >= 1) {
+      selects.forEach(function (s, i) { s.value = requested[i] || ""; });
+    }
+
+    function chosen() {
+      var seen = {};
+      return selects.map(function (s) { return s.value; }).filter(function (iso) {
+        if (!iso || seen[iso]) return false;
+        seen[iso] = true;
+        return true;
+      });
+    }
+
+    function cell(tag, text, className) {
+      var el = document.createElement(tag);
+      if (text !== undefined && text !== null) el.textContent = text;
+      if (className) el.className = className;
+      return el;
+    }
+
+    function renderTable(isos) {
+      var table = document.getElementById("compare-table");
+      var head = table.tHead.rows[0];
+      while (head.cells.length > 1) head.deleteCell(1);
+      isos.forEach(function (iso) {
+        var th = cell("th");
+        th.scope = "col";
+        var link = cell("a", byIso[iso].name);
+        link.href = "../countries/" + iso + "/index.html";
+        th.appendChild(link);
+        head.appendChild(th);
+      });
+      var body = table.tBodies[0];
+      while (body.rows.length) body.deleteRow(0);
+      function addRow(label, className, values) {
+        var tr = cell("tr", null, className);
+        var th = cell("th", label);
+        th.scope = "row";
+        tr.appendChild(th);
+        values.forEach(function (v) { tr.appendChild(v); });
+        body.appendChild(tr);
+      }
+      function num(text) { return cell("td", text, "num"); }
+      function score(v) { return v === null || v === undefined ? "—" : v.toFixed(1); }
+      addRow(strings.rank || "Rank", "row-strong", isos.map(function (iso) {
+        return num(byIso[iso].rank === null ? "—" : String(byIso[iso].rank));
+      }));
+      addRow(strings.composite || "Composite", "row-strong", isos.map(function (iso) {
+        return num(score(byIso[iso].composite));
+      }));
+      data.pillars.forEach(function (p, pi) {
+        addRow(p.name, "row-pillar", isos.map(function (iso) { return num(score(byIso[iso].pillars[pi])); }));
+        data.indicators.forEach(function (ind, ii) {
+          if (ind.pillar !== p.id) return;
+          addRow(ind.name, "row-indicator", isos.map(function (iso) {
+            var entry = byIso[iso].indicators[ii];
+            var td = num(null);
+            if (!entry) {
+              td.appendChild(cell("span", strings.missing || "missing", "missing-tag"));
+            } else {
+              td.appendChild(document.createTextNode(score(entry[2]) + " "));
+              td.appendChild(cell("span", "(" + entry[0] + ")", "muted"));
+            }
+            return td;
+          }));
+        });
+      });
+    }
+
+    function radarTraces(isos) {
+      var theta = data.pillars.map(function (p) { return plotlyText(p.name); });
+      return isos.map(function (iso, i) {
+        var r = byIso[iso].pillars.slice();
+        var trace = {
+          type: "scatterpolar", name: plotlyText(byIso[iso].name),
+          r: r.concat([r[0]]), theta: theta.concat([theta[0]]),
+          mode: "lines+markers", connectgaps: false,
+          line: { color: COLOURS[i % 5], width: i === 0 ? 2.5 : 1.8, dash: DASHES[i % 5] },
+          marker: { size: 5, symbol: SYMBOLS[i % 5] },
+          fill: i === 0 ? "toself" : "none",
+          hovertemplate: "%{theta}: %{r:.1f}<extra>%{fullData.name}</extra>"
+        };
+        if (i === 0) trace.fillcolor = "rgba(0,114,178,0.15)";
+        return trace;
+      });
+    }
+
+    function update(initial) {
+      var isos = chosen();
+      if (isos.length < 2) {
+        if (status) status.textContent = strings.too_few || "";
+        return;
+      }
+      if (status) status.textContent = (strings.showing || "").replace("{n}", String(isos.length));
+      if (!initial) replaceQuery("c=" + isos.join(","));
+      renderTable(isos);
+      if (window.Plotly && radarArea && radarArea.getAttribute("data-drawn")) {
+        var layout = JSON.parse(document.getElementById("compare-radar-figure").textContent).layout;
+        window.Plotly.react(radarArea, radarTraces(isos), layout, PLOT_CONFIG);
+      }
+    }
+
+    selects.forEach(function (s) { s.addEventListener("change", function () { update(false); }); });
+    update(true);
+  }
+
+  function init() {
+    drawCharts();
+    Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), makeSortable);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-filter-region]"), setUpFilter);
+    var weights = document.querySelector("[data-weights-form]");
+    if (weights) setUpWeights(weights);
+    var compare = document.querySelector("[data-compare-form]");
+    if (compare) setUpCompare(compare);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+}());
