@@ -59,15 +59,17 @@
 
   /* ---- charts ---- */
 
+  /* Draw every chart of the page; resolves when all are drawn (at once without plotly). */
   function drawCharts() {
-    if (!window.Plotly) return;
+    if (!window.Plotly) return Promise.resolve(false);
     var areas = document.querySelectorAll("[data-figure]");
-    Array.prototype.forEach.call(areas, function (area) {
+    return Promise.all(Array.prototype.map.call(areas, function (area) {
       var figure = readJSON(area.getAttribute("data-figure"));
-      if (!figure) return;
-      window.Plotly.newPlot(area, figure.data, figure.layout, PLOT_CONFIG);
-      area.setAttribute("data-drawn", "true");
-    });
+      if (!figure) return null;
+      return window.Plotly.newPlot(area, figure.data, figure.layout, PLOT_CONFIG).then(function () {
+        area.setAttribute("data-drawn", "true");
+      });
+    })).then(function () { return true; });
   }
 
   /* plotly reads a little HTML in text: escape contributor text as the build does. */
@@ -157,7 +159,7 @@
 
   /* ---- "Your weights" ---- */
 
-  function setUpWeights(form) {
+  function setUpWeights(form, chartsReady) {
     var data = readJSON("scorecard-data");
     if (!data) return;
     form.hidden = false;
@@ -221,9 +223,11 @@
         status.textContent = total > 0 ? (isDefault ? "" : status.getAttribute("data-changed") || "") : "";
       }
       replaceQuery(isDefault ? "" : "w=" + weights.join(",") + "&agg=" + aggregation);
-      if (window.Plotly && mapArea && mapArea.getAttribute("data-drawn")) {
-        window.Plotly.restyle(mapArea, { locations: [locations], z: [z], text: [names], customdata: [ranks] });
-      }
+      chartsReady.then(function (drawn) {
+        if (drawn && mapArea) {
+          window.Plotly.restyle(mapArea, { locations: [locations], z: [z], text: [names], customdata: [ranks] });
+        }
+      });
     }
 
     sliders.forEach(function (s) { s.addEventListener("input", update); });
@@ -240,7 +244,7 @@
 
   /* ---- Compare ---- */
 
-  function setUpCompare(form) {
+  function setUpCompare(form, chartsReady) {
     var data = readJSON("scorecard-data");
     var strings = readJSON("compare-strings") || {};
     if (!data) return;
@@ -350,10 +354,12 @@
       if (status) status.textContent = (strings.showing || "").replace("{n}", String(isos.length));
       if (!initial) replaceQuery("c=" + isos.join(","));
       renderTable(isos);
-      if (window.Plotly && radarArea && radarArea.getAttribute("data-drawn")) {
-        var layout = JSON.parse(document.getElementById("compare-radar-figure").textContent).layout;
-        window.Plotly.react(radarArea, radarTraces(isos), layout, PLOT_CONFIG);
-      }
+      chartsReady.then(function (drawn) {
+        if (drawn && radarArea) {
+          var layout = readJSON("compare-radar-figure").layout;
+          window.Plotly.react(radarArea, radarTraces(isos), layout, PLOT_CONFIG);
+        }
+      });
     }
 
     selects.forEach(function (s) { s.addEventListener("change", function () { update(false); }); });
@@ -361,13 +367,13 @@
   }
 
   function init() {
-    drawCharts();
     Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), makeSortable);
     Array.prototype.forEach.call(document.querySelectorAll("[data-filter-region]"), setUpFilter);
+    var chartsReady = drawCharts();
     var weights = document.querySelector("[data-weights-form]");
-    if (weights) setUpWeights(weights);
+    if (weights) setUpWeights(weights, chartsReady);
     var compare = document.querySelector("[data-compare-form]");
-    if (compare) setUpCompare(compare);
+    if (compare) setUpCompare(compare, chartsReady);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
