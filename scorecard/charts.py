@@ -17,8 +17,11 @@ Figure = dict[str, Any]
 # Okabe–Ito colours: distinguishable with the common colour-vision deficiencies.
 COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
 MAP_SCALE = "Cividis"  # sequential, perceptually uniform, colour-blind safe
-FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13,
-        "color": "#1f2328"}
+FONT = {
+    "family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+    "size": 13,
+    "color": "#1f2328",
+}
 TRANSPARENT = "rgba(0,0,0,0)"
 
 
@@ -29,32 +32,59 @@ def text(value: str) -> str:
 
 def _layout(**extra: Any) -> dict[str, Any]:
     layout: dict[str, Any] = {
-        "font": FONT, "paper_bgcolor": TRANSPARENT, "plot_bgcolor": TRANSPARENT,
-        "margin": {"l": 8, "r": 8, "t": 8, "b": 8}, "showlegend": False,
+        "font": FONT,
+        "paper_bgcolor": TRANSPARENT,
+        "plot_bgcolor": TRANSPARENT,
+        "margin": {"l": 8, "r": 8, "t": 8, "b": 8},
+        "showlegend": False,
     }
     layout.update(extra)
     return layout
 
 
-def world_map(locations: Sequence[str], values: Sequence[float], names: Sequence[str],
-              ranks: Sequence[int | None], value_label: str, rank_label: str) -> Figure:
+def world_map(
+    locations: Sequence[str],
+    values: Sequence[float],
+    names: Sequence[str],
+    ranks: Sequence[int | None],
+    value_label: str,
+    rank_label: str,
+) -> Figure:
     """Choropleth of scores 0–100 by ISO-3 code."""
     return {
-        "data": [{
-            "type": "choropleth", "locationmode": "ISO-3", "locations": list(locations),
-            "z": [round(v, 2) for v in values], "zmin": 0, "zmax": 100,
-            "text": [text(n) for n in names], "customdata": [[r] for r in ranks],
-            "hovertemplate": (f"<b>%{{text}}</b><br>{text(value_label)} %{{z:.1f}}"
-                              f"<br>{text(rank_label)} %{{customdata[0]}}<extra></extra>"),
-            "colorscale": MAP_SCALE, "marker": {"line": {"color": "#ffffff", "width": 0.5}},
-            "colorbar": {"thickness": 12, "len": 0.8, "title": {"text": text(value_label)}},
-        }],
+        "data": [
+            {
+                "type": "choropleth",
+                "locationmode": "ISO-3",
+                "locations": list(locations),
+                "z": [round(v, 2) for v in values],
+                "zmin": 0,
+                "zmax": 100,
+                "text": [text(n) for n in names],
+                "customdata": [[r] for r in ranks],
+                "hovertemplate": (
+                    f"<b>%{{text}}</b><br>{text(value_label)} %{{z:.1f}}"
+                    f"<br>{text(rank_label)} %{{customdata[0]}}<extra></extra>"
+                ),
+                "colorscale": MAP_SCALE,
+                "marker": {"line": {"color": "#ffffff", "width": 0.5}},
+                "colorbar": {"thickness": 12, "len": 0.8, "title": {"text": text(value_label)}},
+            }
+        ],
         "layout": _layout(
             height=420,
-            geo={"fitbounds": False, "projection": {"type": "natural earth"},
-                 "showframe": False, "showcoastlines": False, "showland": True,
-                 "landcolor": "#e8e8e8", "showcountries": True, "countrycolor": "#ffffff",
-                 "bgcolor": TRANSPARENT, "lataxis": {"range": [-58, 85]}},
+            geo={
+                "fitbounds": False,
+                "projection": {"type": "natural earth"},
+                "showframe": False,
+                "showcoastlines": False,
+                "showland": True,
+                "landcolor": "#e8e8e8",
+                "showcountries": True,
+                "countrycolor": "#ffffff",
+                "bgcolor": TRANSPARENT,
+                "lataxis": {"range": [-58, 85]},
+            },
         ),
     }
 
@@ -66,104 +96,171 @@ def radar(axes: Sequence[str], series: Sequence[tuple[str, Sequence[float | None
     for index, (label, values) in enumerate(series):
         first = index == 0
         colour = COLOURS[index % len(COLOURS)]
-        traces.append({
-            "type": "scatterpolar", "name": text(label),
-            "r": [*values, values[0]], "theta": [*theta, theta[0]],
-            "mode": "lines+markers", "connectgaps": False,
-            "line": {"color": colour, "width": 2.5 if first else 1.8,
-                     "dash": ["solid", "dash", "dot", "dashdot", "longdash"][index % 5]},
-            "marker": {"size": 5, "symbol": ["circle", "square", "diamond", "triangle-up",
-                                             "x"][index % 5]},
-            "fill": "toself" if first else "none",
-            "fillcolor": "rgba(0,114,178,0.15)" if first else None,
-            "hovertemplate": "%{theta}: %{r:.1f}<extra>%{fullData.name}</extra>",
-        })
+        traces.append(
+            {
+                "type": "scatterpolar",
+                "name": text(label),
+                "r": [*values, values[0]],
+                "theta": [*theta, theta[0]],
+                "mode": "lines+markers",
+                "connectgaps": False,
+                "line": {
+                    "color": colour,
+                    "width": 2.5 if first else 1.8,
+                    "dash": ["solid", "dash", "dot", "dashdot", "longdash"][index % 5],
+                },
+                "marker": {
+                    "size": 5,
+                    "symbol": ["circle", "square", "diamond", "triangle-up", "x"][index % 5],
+                },
+                "fill": "toself" if first else "none",
+                "fillcolor": "rgba(0,114,178,0.15)" if first else None,
+                "hovertemplate": "%{theta}: %{r:.1f}<extra>%{fullData.name}</extra>",
+            }
+        )
     for trace in traces:
         if trace["fillcolor"] is None:
             del trace["fillcolor"]
     return {
         "data": traces,
         "layout": _layout(
-            height=380, showlegend=True,
+            height=380,
+            showlegend=True,
             legend={"orientation": "h", "y": -0.12, "x": 0.5, "xanchor": "center"},
             margin={"l": 48, "r": 48, "t": 24, "b": 24},
-            polar={"radialaxis": {"range": [0, 100], "tickvals": [0, 25, 50, 75, 100],
-                                  "angle": 90, "tickfont": {"size": 10}},
-                   "angularaxis": {"direction": "clockwise"}, "bgcolor": TRANSPARENT},
+            polar={
+                "radialaxis": {
+                    "range": [0, 100],
+                    "tickvals": [0, 25, 50, 75, 100],
+                    "angle": 90,
+                    "tickfont": {"size": 10},
+                },
+                "angularaxis": {"direction": "clockwise"},
+                "bgcolor": TRANSPARENT,
+            },
         ),
     }
 
 
-def ranking_bars(names: Sequence[str], values: Sequence[float], highlight: str | None,
-                 value_label: str) -> Figure:
+def ranking_bars(
+    names: Sequence[str], values: Sequence[float], highlight: str | None, value_label: str
+) -> Figure:
     """Horizontal bars, best at the top."""
     colours = [COLOURS[1] if n == highlight else COLOURS[0] for n in names]
     return {
-        "data": [{
-            "type": "bar", "orientation": "h", "y": [text(n) for n in names],
-            "x": [round(v, 2) for v in values], "marker": {"color": colours},
-            "hovertemplate": f"%{{y}}: %{{x:.1f}}<extra>{text(value_label)}</extra>",
-        }],
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": [text(n) for n in names],
+                "x": [round(v, 2) for v in values],
+                "marker": {"color": colours},
+                "hovertemplate": f"%{{y}}: %{{x:.1f}}<extra>{text(value_label)}</extra>",
+            }
+        ],
         "layout": _layout(
             height=max(240, 22 * len(names) + 60),
             margin={"l": 150, "r": 16, "t": 8, "b": 40},
-            xaxis={"range": [0, 100], "title": {"text": text(value_label)}, "fixedrange": True,
-                   "gridcolor": "#d0d7de"},
+            xaxis={
+                "range": [0, 100],
+                "title": {"text": text(value_label)},
+                "fixedrange": True,
+                "gridcolor": "#d0d7de",
+            },
             yaxis={"autorange": "reversed", "fixedrange": True, "automargin": True},
             bargap=0.25,
         ),
     }
 
 
-def distributions(indicators: Sequence[str],
-                  points: Sequence[Sequence[tuple[str, float, str]]], value_label: str) -> Figure:
+def distributions(
+    indicators: Sequence[str], points: Sequence[Sequence[tuple[str, float, str]]], value_label: str
+) -> Figure:
     """One row per indicator; a dot per country at its score (strip plot)."""
     traces = []
     for index, (name, row) in enumerate(zip(indicators, points, strict=True)):
-        traces.append({
-            "type": "scatter", "mode": "markers", "name": text(name),
-            "x": [round(score, 2) for _, score, _ in row], "y": [text(name)] * len(row),
-            "text": [text(country) for country, _, _ in row],
-            "customdata": [[text(raw)] for _, _, raw in row],
-            "marker": {"size": 9, "opacity": 0.6, "color": COLOURS[index % len(COLOURS)],
-                       "line": {"width": 0.5, "color": "#ffffff"}},
-            "hovertemplate": "<b>%{text}</b><br>%{customdata[0]}<br>"
-                             + text(value_label) + " %{x:.1f}<extra></extra>",
-        })
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": text(name),
+                "x": [round(score, 2) for _, score, _ in row],
+                "y": [text(name)] * len(row),
+                "text": [text(country) for country, _, _ in row],
+                "customdata": [[text(raw)] for _, _, raw in row],
+                "marker": {
+                    "size": 9,
+                    "opacity": 0.6,
+                    "color": COLOURS[index % len(COLOURS)],
+                    "line": {"width": 0.5, "color": "#ffffff"},
+                },
+                "hovertemplate": "<b>%{text}</b><br>%{customdata[0]}<br>"
+                + text(value_label)
+                + " %{x:.1f}<extra></extra>",
+            }
+        )
     return {
         "data": traces,
         "layout": _layout(
             height=max(200, 64 * len(indicators) + 60),
             margin={"l": 16, "r": 16, "t": 8, "b": 40},
-            xaxis={"range": [-3, 103], "title": {"text": text(value_label)}, "fixedrange": True,
-                   "gridcolor": "#d0d7de", "zeroline": False},
+            xaxis={
+                "range": [-3, 103],
+                "title": {"text": text(value_label)},
+                "fixedrange": True,
+                "gridcolor": "#d0d7de",
+                "zeroline": False,
+            },
             yaxis={"autorange": "reversed", "fixedrange": True, "automargin": True},
             hovermode="closest",
         ),
     }
 
 
-def rank_intervals(names: Sequence[str], medians: Sequence[int], lows: Sequence[int],
-                   highs: Sequence[int], rank_label: str) -> Figure:
+def rank_intervals(
+    names: Sequence[str],
+    medians: Sequence[int],
+    lows: Sequence[int],
+    highs: Sequence[int],
+    rank_label: str,
+) -> Figure:
     """Median rank with its 5th–95th percentile interval, one row per country."""
     return {
-        "data": [{
-            "type": "scatter", "mode": "markers", "y": [text(n) for n in names],
-            "x": list(medians),
-            "error_x": {"type": "data", "symmetric": False,
-                        "array": [h - m for h, m in zip(highs, medians, strict=True)],
-                        "arrayminus": [m - lo for m, lo in zip(medians, lows, strict=True)],
-                        "color": COLOURS[0], "thickness": 2, "width": 3},
-            "customdata": [[lo, hi] for lo, hi in zip(lows, highs, strict=True)],
-            "marker": {"color": COLOURS[1], "size": 7, "symbol": "diamond"},
-            "hovertemplate": ("<b>%{y}</b><br>" + text(rank_label)
-                              + " %{x} (%{customdata[0]}–%{customdata[1]})<extra></extra>"),
-        }],
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "y": [text(n) for n in names],
+                "x": list(medians),
+                "error_x": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [h - m for h, m in zip(highs, medians, strict=True)],
+                    "arrayminus": [m - lo for m, lo in zip(medians, lows, strict=True)],
+                    "color": COLOURS[0],
+                    "thickness": 2,
+                    "width": 3,
+                },
+                "customdata": [[lo, hi] for lo, hi in zip(lows, highs, strict=True)],
+                "marker": {"color": COLOURS[1], "size": 7, "symbol": "diamond"},
+                "hovertemplate": (
+                    "<b>%{y}</b><br>"
+                    + text(rank_label)
+                    + " %{x} (%{customdata[0]}–%{customdata[1]})<extra></extra>"
+                ),
+            }
+        ],
         "layout": _layout(
             height=max(240, 20 * len(names) + 60),
             margin={"l": 150, "r": 16, "t": 8, "b": 40},
-            xaxis={"title": {"text": text(rank_label)}, "range": [0.5, len(names) + 0.5],
-                   "fixedrange": True, "gridcolor": "#d0d7de", "dtick": 5, "tick0": 1},
+            xaxis={
+                "title": {"text": text(rank_label)},
+                "range": [0.5, len(names) + 0.5],
+                "fixedrange": True,
+                "gridcolor": "#d0d7de",
+                "dtick": 5,
+                "tick0": 1,
+            },
             yaxis={"autorange": "reversed", "fixedrange": True, "automargin": True},
         ),
     }
@@ -176,7 +273,13 @@ def to_json(figure: Figure) -> str:
 
 def script_json(data: Any) -> str:
     """JSON that cannot close its <script> element or open a comment."""
-    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True,
-                     allow_nan=False)
-    return (raw.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    raw = json.dumps(
+        data, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False
+    )
+    return (
+        raw.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )

@@ -26,8 +26,9 @@ def main(argv: list[str] | None = None, *, project: Path | None = None) -> int:
     args = _parser().parse_args(_with_default_command(sys.argv[1:] if argv is None else argv))
     paths = pipeline.Paths.for_project(project, args.data, getattr(args, "out", None))
     if not paths.data.is_dir():
-        return _usage_error(f"data folder {paths.data} not found (run from the project root, "
-                            "or pass --data)")
+        return _usage_error(
+            f"data folder {paths.data} not found (run from the project root, or pass --data)"
+        )
     if args.command == "check":
         return _check(paths, args.strict)
     return _build(paths, project, args)
@@ -37,23 +38,37 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="build.py",
         description="Validate the scorecard's data, compute the scores and build the site.",
-        epilog="Exit status: 0 success, 1 data errors, 2 usage errors.")
+        epilog="Exit status: 0 success, 1 data errors, 2 usage errors.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data", type=Path, metavar="DIR",
-                        help="data folder (default: indicators/)")
+    common.add_argument(
+        "--data", type=Path, metavar="DIR", help="data folder (default: indicators/)"
+    )
     common.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    build = commands.add_parser("build", parents=[common], help="build the site (default)",
-                                description="Validate, compute and write the site.")
+    build = commands.add_parser(
+        "build",
+        parents=[common],
+        help="build the site (default)",
+        description="Validate, compute and write the site.",
+    )
     build.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: site/)")
-    build.add_argument("--base-url", metavar="URL",
-                       help="absolute URL the site is published at (enables sitemap.xml)")
-    build.add_argument("--repository", metavar="URL",
-                       help="repository URL for 'edit this file' links")
+    build.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="absolute URL the site is published at (enables sitemap.xml)",
+    )
+    build.add_argument(
+        "--repository", metavar="URL", help="repository URL for 'edit this file' links"
+    )
     build.add_argument("-q", "--quiet", action="store_true", help="print only problems")
-    commands.add_parser("check", parents=[common], help="validate the data; write nothing",
-                        description="Validate every data file and report all problems.")
+    commands.add_parser(
+        "check",
+        parents=[common],
+        help="validate the data; write nothing",
+        description="Validate every data file and report all problems.",
+    )
     return parser
 
 
@@ -72,16 +87,19 @@ def _check(paths: pipeline.Paths, strict: bool) -> int:
     status = _report(warnings, paths, strict=strict)
     if status == EXIT_OK:
         framework = dataset.framework
-        print(f"ok: {len(dataset.countries)} countries, {len(framework.indicators)} indicators "
-              f"in {len(framework.pillars)} pillars, {len(dataset.sources)} sources")
+        print(
+            f"ok: {len(dataset.countries)} countries, {len(framework.indicators)} indicators "
+            f"in {len(framework.pillars)} pillars, {len(dataset.sources)} sources"
+        )
     return status
 
 
 def _build(paths: pipeline.Paths, project: Path, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
-        config = load_config(project).with_overrides(base_url=args.base_url,
-                                                     repository=args.repository)
+        config = load_config(project).with_overrides(
+            base_url=args.base_url, repository=args.repository
+        )
     except ConfigError as exc:
         return _usage_error(str(exc))
     try:
@@ -97,8 +115,10 @@ def _build(paths: pipeline.Paths, project: Path, args: argparse.Namespace) -> in
         return _usage_error(str(exc))
     if not args.quiet:
         elapsed = time.perf_counter() - started
-        print(f"built {_shown(paths.out)}/ in {elapsed:.2f} s: {len(results.scores)} countries, "
-              f"{len(files)} files; {len(results.warnings)} warning(s)")
+        print(
+            f"built {_shown(paths.out)}/ in {elapsed:.2f} s: {len(results.scores)} countries, "
+            f"{len(files)} files; {len(results.warnings)} warning(s)"
+        )
     return EXIT_OK
 
 

@@ -46,8 +46,10 @@ def load_config(project: Path) -> Config:
     known = {"repository", "branch", "base_url"}
     unknown = sorted(set(table) - known)
     if unknown:
-        raise ConfigError(f"tool.scorecard: unknown setting(s) {', '.join(unknown)} "
-                          f"(expected: {', '.join(sorted(known))})")
+        raise ConfigError(
+            f"tool.scorecard: unknown setting(s) {', '.join(unknown)} "
+            f"(expected: {', '.join(sorted(known))})"
+        )
     for key, value in table.items():
         if not isinstance(value, str):
             raise ConfigError(f"tool.scorecard.{key}: expected text, got {value!r}")

@@ -27,11 +27,14 @@ class Paths:
     static: Path
 
     @classmethod
-    def for_project(cls, project: Path, data: Path | None = None,
-                    out: Path | None = None) -> Paths:
-        return cls(project_root=project, data=data or project / "indicators",
-                   out=out or project / "site", templates=project / "templates",
-                   static=project / "static")
+    def for_project(cls, project: Path, data: Path | None = None, out: Path | None = None) -> Paths:
+        return cls(
+            project_root=project,
+            data=data or project / "indicators",
+            out=out or project / "site",
+            templates=project / "templates",
+            static=project / "static",
+        )
 
 
 @dataclass(frozen=True)

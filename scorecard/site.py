@@ -22,7 +22,7 @@ from .config import Config
 from .i18n import translations
 from .model import Indicator, Observation
 from .pipeline import Paths, Results
-from .views import CountryView, SiteView, site_view
+from .views import CountryView, site_view
 from .write import Content
 
 ASSETS = "assets"
@@ -33,15 +33,51 @@ COMPARE_DEFAULT = ("KOR", "JPN", "FRA")
 EXAMPLE_ERRORS = (Path(__file__).parent / "example-errors.txt").read_text(encoding="utf-8")
 DOWNLOADS = ("data/scores.json", "data/scores.csv", "data/values.csv")
 
-_MARKDOWN_TAGS = {"a", "abbr", "blockquote", "br", "code", "em", "h2", "h3", "h4", "h5", "hr",
-                  "li", "ol", "p", "pre", "strong", "sub", "sup", "table", "tbody", "td", "th",
-                  "thead", "tr", "ul", "dl", "dt", "dd"}
-_MARKDOWN_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "h2": {"id"}, "h3": {"id"},
-                        "h4": {"id"}, "h5": {"id"}, "th": {"scope"}, "td": set()}
+_MARKDOWN_TAGS = {
+    "a",
+    "abbr",
+    "blockquote",
+    "br",
+    "code",
+    "em",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "hr",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+    "dl",
+    "dt",
+    "dd",
+}
+_MARKDOWN_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "h2": {"id"},
+    "h3": {"id"},
+    "h4": {"id"},
+    "h5": {"id"},
+    "th": {"scope"},
+    "td": set(),
+}
 
 
-def render_site(results: Results, paths: Paths, config: Config,
-                language: str = "en") -> dict[str, Content]:
+def render_site(
+    results: Results, paths: Paths, config: Config, language: str = "en"
+) -> dict[str, Content]:
     """Every file of the site (relative path -> bytes, or a file to copy)."""
     return _Renderer(results, paths, config, language).render()
 
@@ -60,46 +96,95 @@ class _Renderer:
     def render(self) -> dict[str, Content]:
         self._assets()
         self._downloads()
-        self._page("index.html", "overview.html", page="overview",
-                   map_figure=self._map_figure(), map_json=self._weights_data())
+        self._page(
+            "index.html",
+            "overview.html",
+            page="overview",
+            map_figure=self._map_figure(),
+            map_json=self._weights_data(),
+        )
         for country in self.view.countries:
-            self._page(f"countries/{country.iso3}/index.html", "country.html", page="country",
-                       c=country, radar=self._radar(country), narrative=_md(country.country.narrative))
+            self._page(
+                f"countries/{country.iso3}/index.html",
+                "country.html",
+                page="country",
+                c=country,
+                radar=self._radar(country),
+                narrative=_md(country.country.narrative),
+            )
         for pillar in self.view.pillars:
-            self._page(f"pillars/{pillar.id}/index.html", "pillar.html", page="pillar",
-                       pillar=pillar, bars=self._pillar_bars(pillar.id),
-                       distribution=self._distribution(pillar.id))
+            self._page(
+                f"pillars/{pillar.id}/index.html",
+                "pillar.html",
+                page="pillar",
+                pillar=pillar,
+                bars=self._pillar_bars(pillar.id),
+                distribution=self._distribution(pillar.id),
+            )
         default = self._compare_default()
-        self._page("compare/index.html", "compare.html", page="compare",
-                   data_json=self._weights_data(), compare_default=default,
-                   compare_radar=self._compare_radar(default))
+        self._page(
+            "compare/index.html",
+            "compare.html",
+            page="compare",
+            data_json=self._weights_data(),
+            compare_default=default,
+            compare_radar=self._compare_radar(default),
+        )
         weights = [p.weight for p in self.view.pillars]
-        self._page("weights/index.html", "weights.html", page="weights",
-                   map_figure=self._map_figure(), data_json=self._weights_data(),
-                   max_weight=max(weights), weight_step=_step(weights))
-        self._page("methodology/index.html", "methodology.html", page="methodology",
-                   body=_md(self._read_data_file("methodology.md")),
-                   intervals=self._interval_figure(), shares=self._shares())
-        self._page("data/index.html", "data.html", page="data",
-                   column_docs=export.column_docs(self.gettext.gettext))
-        self._page("contribute/index.html", "contribute.html", page="contribute",
-                   example_errors=EXAMPLE_ERRORS)
+        self._page(
+            "weights/index.html",
+            "weights.html",
+            page="weights",
+            map_figure=self._map_figure(),
+            data_json=self._weights_data(),
+            max_weight=max(weights),
+            weight_step=_step(weights),
+        )
+        self._page(
+            "methodology/index.html",
+            "methodology.html",
+            page="methodology",
+            body=_md(self._read_data_file("methodology.md")),
+            intervals=self._interval_figure(),
+            shares=self._shares(),
+        )
+        self._page(
+            "data/index.html",
+            "data.html",
+            page="data",
+            column_docs=export.column_docs(self.gettext.gettext),
+        )
+        self._page(
+            "contribute/index.html",
+            "contribute.html",
+            page="contribute",
+            example_errors=EXAMPLE_ERRORS,
+        )
         self._page("404.html", "404.html", page="404", listed=False)
         self._meta_files()
         return self.files
 
     # -- pages ----------------------------------------------------------------------------
 
-    def _page(self, path: str, template: str, page: str, listed: bool = True,
-              **context: Any) -> None:
+    def _page(
+        self, path: str, template: str, page: str, listed: bool = True, **context: Any
+    ) -> None:
         root = _root_for(path)
         html = self.env.get_template(template).render(
-            root=root, path=path, page=page, site=self.view, config=self.config,
-            framework=self.results.dataset.framework, downloads=DOWNLOADS,
-            url=lambda target: _relative(root, target), canonical=self._canonical(path),
-            edit_url=self._repo_url("edit"), history_url=self._repo_url("commits"),
+            root=root,
+            path=path,
+            page=page,
+            site=self.view,
+            config=self.config,
+            framework=self.results.dataset.framework,
+            downloads=DOWNLOADS,
+            url=lambda target: _relative(root, target),
+            canonical=self._canonical(path),
+            edit_url=self._repo_url("edit"),
+            history_url=self._repo_url("commits"),
             blob_url=self._repo_url("blob"),
-            **context)
+            **context,
+        )
         self.files[path] = html.encode("utf-8")
         if listed:
             self.pages.append(path)
@@ -146,10 +231,16 @@ class _Renderer:
     def _map_figure(self) -> str:
         ranked = [c for c in self.view.countries if c.score.composite is not None]
         _ = self.gettext.gettext
-        return charts.to_json(charts.world_map(
-            [c.iso3 for c in ranked], [c.score.composite for c in ranked],  # type: ignore[misc]
-            [c.country.name for c in ranked], [c.score.rank for c in ranked],
-            _("Composite"), _("Rank")))
+        return charts.to_json(
+            charts.world_map(
+                [c.iso3 for c in ranked],
+                [c.score.composite for c in ranked],  # type: ignore[misc]
+                [c.country.name for c in ranked],
+                [c.score.rank for c in ranked],
+                _("Composite"),
+                _("Rank"),
+            )
+        )
 
     def _radar(self, country: CountryView) -> str:
         _ = self.gettext.gettext
@@ -159,25 +250,39 @@ class _Renderer:
             series.append((_("Median country"), [self.view.medians[p.id] for p in pillars]))
         leader = self.view.leader
         if leader is not None and leader.iso3 != country.iso3:
-            series.append((_("Leader: %(name)s") % {"name": leader.country.name},
-                           [leader.score.pillars[p.id].score for p in pillars]))
+            series.append(
+                (
+                    _("Leader: %(name)s") % {"name": leader.country.name},
+                    [leader.score.pillars[p.id].score for p in pillars],
+                )
+            )
         return charts.to_json(charts.radar([p.name for p in pillars], series))  # type: ignore[arg-type]
 
     def _compare_radar(self, chosen: list[str]) -> str:
         pillars = self.view.pillars
-        series = [(self.view.country(iso).country.name,
-                   [self.view.country(iso).score.pillars[p.id].score for p in pillars])
-                  for iso in chosen if iso]
+        series = [
+            (
+                self.view.country(iso).country.name,
+                [self.view.country(iso).score.pillars[p.id].score for p in pillars],
+            )
+            for iso in chosen
+            if iso
+        ]
         return charts.to_json(charts.radar([p.name for p in pillars], series))  # type: ignore[arg-type]
 
     def _pillar_bars(self, pillar_id: str) -> str:
         rows = sorted(
             (c for c in self.view.countries if c.score.pillars[pillar_id].score is not None),
-            key=lambda c: (c.score.pillars[pillar_id].rank, c.iso3))
-        return charts.to_json(charts.ranking_bars(
-            [c.country.name for c in rows],
-            [c.score.pillars[pillar_id].score for c in rows],  # type: ignore[misc]
-            None, self.gettext.gettext("Score (0–100)")))
+            key=lambda c: (c.score.pillars[pillar_id].rank, c.iso3),
+        )
+        return charts.to_json(
+            charts.ranking_bars(
+                [c.country.name for c in rows],
+                [c.score.pillars[pillar_id].score for c in rows],  # type: ignore[misc]
+                None,
+                self.gettext.gettext("Score (0–100)"),
+            )
+        )
 
     def _distribution(self, pillar_id: str) -> str:
         pillar = next(p for p in self.view.pillars if p.id == pillar_id)
@@ -187,39 +292,57 @@ class _Renderer:
             for c in sorted(self.view.countries, key=lambda v: v.iso3):
                 result = c.score.indicators.get(indicator.id)
                 if result is not None and result.score is not None:
-                    row.append((c.country.name, result.score,
-                                display_value(result.observation, indicator)))
+                    row.append(
+                        (c.country.name, result.score, display_value(result.observation, indicator))
+                    )
             points.append(row)
-        return charts.to_json(charts.distributions(
-            [i.name for i in pillar.indicators], points, self.gettext.gettext("Score (0–100)")))
+        return charts.to_json(
+            charts.distributions(
+                [i.name for i in pillar.indicators], points, self.gettext.gettext("Score (0–100)")
+            )
+        )
 
     def _interval_figure(self) -> str:
         rows = [c for c in self.view.countries if c.interval is not None]
         rows.sort(key=lambda c: (c.interval.median, c.score.rank, c.iso3))  # type: ignore[union-attr]
-        return charts.to_json(charts.rank_intervals(
-            [c.country.name for c in rows], [c.interval.median for c in rows],  # type: ignore[union-attr]
-            [c.interval.low for c in rows], [c.interval.high for c in rows],  # type: ignore[union-attr]
-            self.gettext.gettext("Rank")))
+        return charts.to_json(
+            charts.rank_intervals(
+                [c.country.name for c in rows],
+                [c.interval.median for c in rows],  # type: ignore[union-attr]
+                [c.interval.low for c in rows],
+                [c.interval.high for c in rows],  # type: ignore[union-attr]
+                self.gettext.gettext("Rank"),
+            )
+        )
 
     def _weights_data(self) -> str:
         """The scores the browser needs to re-weight, compare and re-draw, as JSON."""
         view = self.view
         framework = self.results.dataset.framework
-        return charts.script_json({
-            "aggregation": framework.aggregation,
-            "geometric_floor": export.GEOMETRIC_FLOOR,
-            "tie_decimals": export.TIE_DECIMALS,
-            "pillars": [{"id": p.id, "name": p.name, "weight": p.weight} for p in view.pillars],
-            "indicators": [{"id": i.id, "name": i.name, "pillar": i.pillar, "unit": i.unit}
-                           for i in framework.indicators],
-            "countries": [
-                {"iso3": c.iso3, "name": c.country.name, "region": c.country.region,
-                 "rank": c.score.rank, "composite": c.score.composite,
-                 "pillars": [c.score.pillars[p.id].score for p in view.pillars],
-                 "indicators": [_indicator_cell(c, i) for i in framework.indicators]}
-                for c in sorted(view.countries, key=lambda v: v.iso3)
-            ],
-        })
+        return charts.script_json(
+            {
+                "aggregation": framework.aggregation,
+                "geometric_floor": export.GEOMETRIC_FLOOR,
+                "tie_decimals": export.TIE_DECIMALS,
+                "pillars": [{"id": p.id, "name": p.name, "weight": p.weight} for p in view.pillars],
+                "indicators": [
+                    {"id": i.id, "name": i.name, "pillar": i.pillar, "unit": i.unit}
+                    for i in framework.indicators
+                ],
+                "countries": [
+                    {
+                        "iso3": c.iso3,
+                        "name": c.country.name,
+                        "region": c.country.region,
+                        "rank": c.score.rank,
+                        "composite": c.score.composite,
+                        "pillars": [c.score.pillars[p.id].score for p in view.pillars],
+                        "indicators": [_indicator_cell(c, i) for i in framework.indicators],
+                    }
+                    for c in sorted(view.countries, key=lambda v: v.iso3)
+                ],
+            }
+        )
 
     # -- files ----------------------------------------------------------------------------
 
@@ -230,10 +353,14 @@ class _Renderer:
                 self.files[f"{ASSETS}/{rel}"] = source
 
     def _downloads(self) -> None:
-        data, scores, intervals = (self.results.dataset, self.results.scores,
-                                   self.results.intervals)
+        data, scores, intervals = (
+            self.results.dataset,
+            self.results.scores,
+            self.results.intervals,
+        )
         self.files["data/scores.json"] = export.scores_json(
-            export.scores_document(data, scores, intervals))
+            export.scores_document(data, scores, intervals)
+        )
         self.files["data/scores.csv"] = export.scores_csv(data, scores, intervals)
         self.files["data/values.csv"] = export.values_csv(data, scores)
 
@@ -242,9 +369,11 @@ class _Renderer:
         robots = "User-agent: *\nAllow: /\n"
         if base:
             robots += f"Sitemap: {base}/sitemap.xml\n"
-            self.files["sitemap.xml"] = self.env.get_template("sitemap.xml").render(
-                urls=[f"{base}/{p.removesuffix('index.html')}" for p in sorted(self.pages)]
-            ).encode("utf-8")
+            self.files["sitemap.xml"] = (
+                self.env.get_template("sitemap.xml")
+                .render(urls=[f"{base}/{p.removesuffix('index.html')}" for p in sorted(self.pages)])
+                .encode("utf-8")
+            )
         self.files["robots.txt"] = robots.encode("utf-8")
 
 
@@ -256,13 +385,20 @@ def _environment(templates: Path, gettext: Any, language: str) -> jinja2.Environ
         loader=jinja2.FileSystemLoader(templates),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,
-        trim_blocks=True, lstrip_blocks=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_translations(gettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(score=fmt_score, number=fmt_number, percent=fmt_percent,
-                       percent_precise=fmt_percent_precise, value=display_value,
-                       years=fmt_years, pillar_order=pillar_order)
+    env.filters.update(
+        score=fmt_score,
+        number=fmt_number,
+        percent=fmt_percent,
+        percent_precise=fmt_percent_precise,
+        value=display_value,
+        years=fmt_years,
+        pillar_order=pillar_order,
+    )
     env.globals.update(language=language, figure_json=charts.to_json)
     return env
 
@@ -283,18 +419,27 @@ def _md(source: str) -> str:
     """Markdown to HTML through an allow-list sanitiser: no raw HTML, scripts or odd URLs."""
     if not source.strip():
         return ""
-    html = markdown.markdown(source, extensions=["tables", "toc", "sane_lists"],
-                             output_format="html")
-    return nh3.clean(html, tags=_MARKDOWN_TAGS, attributes=_MARKDOWN_ATTRIBUTES,
-                     url_schemes={"http", "https"}, link_rel="noopener noreferrer")
+    html = markdown.markdown(
+        source, extensions=["tables", "toc", "sane_lists"], output_format="html"
+    )
+    return nh3.clean(
+        html,
+        tags=_MARKDOWN_TAGS,
+        attributes=_MARKDOWN_ATTRIBUTES,
+        url_schemes={"http", "https"},
+        link_rel="noopener noreferrer",
+    )
 
 
 def _indicator_cell(country: CountryView, indicator: Indicator) -> list[Any] | None:
     result = country.score.indicators.get(indicator.id)
     if result is None:
         return None
-    return [display_value(result.observation, indicator), result.observation.label,
-            None if result.score is None else round(result.score, 6)]
+    return [
+        display_value(result.observation, indicator),
+        result.observation.label,
+        None if result.score is None else round(result.score, 6),
+    ]
 
 
 def fmt_score(value: float | None) -> str:
@@ -321,9 +466,14 @@ def fmt_percent_precise(share: float) -> str:
 
 def pillar_order(countries: list[CountryView], pillar_id: str) -> list[CountryView]:
     """Countries by their rank in one pillar; the unscored last, by name."""
-    return sorted(countries, key=lambda c: (c.score.pillars[pillar_id].rank is None,
-                                            c.score.pillars[pillar_id].rank or 0,
-                                            c.country.name))
+    return sorted(
+        countries,
+        key=lambda c: (
+            c.score.pillars[pillar_id].rank is None,
+            c.score.pillars[pillar_id].rank or 0,
+            c.country.name,
+        ),
+    )
 
 
 def _step(weights: list[float]) -> str:

@@ -74,20 +74,26 @@ class SiteView:
         return self.dataset.framework.pillars
 
 
-def site_view(dataset: Dataset, scores: list[CountryScore],
-              intervals: dict[str, RankInterval]) -> SiteView:
+def site_view(
+    dataset: Dataset, scores: list[CountryScore], intervals: dict[str, RankInterval]
+) -> SiteView:
     """Build the view of the whole site."""
     by_iso = {s.iso3: s for s in scores}
-    views = [_country_view(dataset, c, by_iso[c.iso3], intervals.get(c.iso3))
-             for c in dataset.countries]
+    views = [
+        _country_view(dataset, c, by_iso[c.iso3], intervals.get(c.iso3)) for c in dataset.countries
+    ]
     views.sort(key=lambda v: (v.score.rank is None, v.score.rank or 0, v.iso3))
     ranked = [v for v in views if v.score.rank is not None]
     medians = {
         p.id: statistics.median(v.score.pillars[p.id].score for v in ranked)  # type: ignore[misc]
-        for p in dataset.framework.pillars if ranked
+        for p in dataset.framework.pillars
+        if ranked
     }
     return SiteView(
-        dataset=dataset, countries=views, ranked=len(ranked), medians=medians,
+        dataset=dataset,
+        countries=views,
+        ranked=len(ranked),
+        medians=medians,
         leader=ranked[0] if ranked else None,
         summaries={i.id: _summary(i, dataset) for i in dataset.framework.indicators},
         correlations=_correlations(dataset, scores),
@@ -95,12 +101,14 @@ def site_view(dataset: Dataset, scores: list[CountryScore],
     )
 
 
-def _country_view(dataset: Dataset, country: Country, score: CountryScore,
-                  interval: RankInterval | None) -> CountryView:
+def _country_view(
+    dataset: Dataset, country: Country, score: CountryScore, interval: RankInterval | None
+) -> CountryView:
     rows: dict[str, list[IndicatorRow]] = {}
     for pillar in dataset.framework.pillars:
-        rows[pillar.id] = [_row(country, ind, score.indicators.get(ind.id))
-                           for ind in pillar.indicators]
+        rows[pillar.id] = [
+            _row(country, ind, score.indicators.get(ind.id)) for ind in pillar.indicators
+        ]
     unranked = [p.name for p in dataset.framework.pillars if score.pillars[p.id].score is None]
     return CountryView(country, score, interval, rows, unranked)
 
@@ -108,10 +116,10 @@ def _country_view(dataset: Dataset, country: Country, score: CountryScore,
 def _row(country: Country, indicator: Indicator, result: IndicatorScore | None) -> IndicatorRow:
     observations = sorted(country.indicators.get(indicator.id, ()), key=lambda o: -o.year)
     if result is None:
-        return IndicatorRow(indicator, None, (), None, None,
-                            country.missing.get(indicator.id, ""))
-    return IndicatorRow(indicator, result.observation, tuple(observations[1:]), result.adjusted,
-                        result.score)
+        return IndicatorRow(indicator, None, (), None, None, country.missing.get(indicator.id, ""))
+    return IndicatorRow(
+        indicator, result.observation, tuple(observations[1:]), result.adjusted, result.score
+    )
 
 
 def _summary(indicator: Indicator, dataset: Dataset) -> IndicatorSummary:
@@ -120,24 +128,31 @@ def _summary(indicator: Indicator, dataset: Dataset) -> IndicatorSummary:
     values = sorted(o.value for o in present.values() if o.value is not None)
     years = [o.year for o in present.values()]
     return IndicatorSummary(
-        indicator=indicator, present=len(present), total=len(used),
+        indicator=indicator,
+        present=len(present),
+        total=len(used),
         missing=sorted(iso for iso, obs in used.items() if obs is None),
         minimum=values[0] if values else None,
         median=statistics.median(values) if values else None,
         maximum=values[-1] if values else None,
-        oldest=min(years, default=None), newest=max(years, default=None),
+        oldest=min(years, default=None),
+        newest=max(years, default=None),
     )
 
 
-def _correlations(dataset: Dataset,
-                  scores: list[CountryScore]) -> dict[tuple[str, str], float | None]:
+def _correlations(
+    dataset: Dataset, scores: list[CountryScore]
+) -> dict[tuple[str, str], float | None]:
     """Pearson correlation of each pair of pillar scores, over countries that have both."""
     ids = [p.id for p in dataset.framework.pillars]
     result: dict[tuple[str, str], float | None] = {}
     for a in ids:
         for b in ids:
-            pairs = [(s.pillars[a].score, s.pillars[b].score) for s in scores
-                     if s.pillars[a].score is not None and s.pillars[b].score is not None]
+            pairs = [
+                (s.pillars[a].score, s.pillars[b].score)
+                for s in scores
+                if s.pillars[a].score is not None and s.pillars[b].score is not None
+            ]
             result[(a, b)] = pearson(pairs)  # type: ignore[arg-type]
     return result
 

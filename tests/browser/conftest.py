@@ -26,9 +26,15 @@ from scorecard.config import Config
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run",
-               "--disable-quic"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 AXE = ROOT / "tests" / "vendor" / "axe.min.js"
 REPOSITORY = "https://github.com/example/scorecard"
 
@@ -62,7 +68,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 
@@ -117,8 +123,10 @@ def open_page(browser):  # type: ignore[no-untyped-def]
     contexts = []
 
     def _open(url: str, *, bypass_csp: bool = False, viewport: dict | None = None):  # type: ignore[no-untyped-def]
-        context = browser.new_context(bypass_csp=bypass_csp,  # type: ignore[attr-defined]
-                                      viewport=viewport or {"width": 1280, "height": 900})
+        context = browser.new_context(
+            bypass_csp=bypass_csp,  # type: ignore[attr-defined]
+            viewport=viewport or {"width": 1280, "height": 900},
+        )
         contexts.append(context)
         log = PageLog()
         page = context.new_page()
@@ -131,12 +139,15 @@ def open_page(browser):  # type: ignore[no-untyped-def]
                 request_route.abort()
 
         page.route("**/*", route)
-        page.on("console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None)
+        page.on(
+            "console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None
+        )
         page.on("pageerror", lambda e: log.page_errors.append(str(e)))
         page.on("requestfailed", lambda r: log.failed.append(r.url) if _is_local(r.url) else None)
         page.goto(url, wait_until="load")
-        page.wait_for_function("() => !document.querySelector('[data-figure]:not([data-drawn])')",
-                               timeout=15000)
+        page.wait_for_function(
+            "() => !document.querySelector('[data-figure]:not([data-drawn])')", timeout=15000
+        )
         return page, log
 
     yield _open

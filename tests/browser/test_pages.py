@@ -54,8 +54,11 @@ def test_page_has_no_wcag_a_or_aa_violations(open_page, server, path):
 def test_every_ranked_country_is_on_the_map_with_its_score(open_page, server, built_site):
     page, _ = open_page(server + "index.html")
     figure = page.evaluate("() => document.getElementById('map').data[0]")
-    expected = {c["iso3"]: c["composite"] for c in scores(built_site)["countries"]
-                if c["composite"] is not None}
+    expected = {
+        c["iso3"]: c["composite"]
+        for c in scores(built_site)["countries"]
+        if c["composite"] is not None
+    }
     drawn = dict(zip(figure["locations"], figure["z"], strict=True))
     assert set(drawn) == set(expected)
     for iso3, value in expected.items():
@@ -64,7 +67,8 @@ def test_every_ranked_country_is_on_the_map_with_its_score(open_page, server, bu
 
 def _column(page, index: int) -> list[str]:
     return page.eval_on_selector_all(
-        "#ranking tbody tr:not([hidden])", f"rows => rows.map(r => r.cells[{index}].dataset.value)")
+        "#ranking tbody tr:not([hidden])", f"rows => rows.map(r => r.cells[{index}].dataset.value)"
+    )
 
 
 def test_ranking_table_sorts_by_any_column(open_page, server):
@@ -88,7 +92,8 @@ def test_ranking_table_filters_by_region(open_page, server, built_site):
     page, log = open_page(server + "index.html")
     page.select_option("#ranking-region", "Europe")
     regions = page.eval_on_selector_all(
-        "#ranking tbody tr:not([hidden])", "rows => rows.map(r => r.dataset.region)")
+        "#ranking tbody tr:not([hidden])", "rows => rows.map(r => r.dataset.region)"
+    )
     europe = [c for c in scores(built_site)["countries"] if c["region"] == "Europe"]
     assert regions == ["Europe"] * len(europe)
     assert page.text_content("[data-filter-count='ranking']") == f"{len(europe)} / 41"
@@ -115,12 +120,15 @@ def test_compare_permalink_round_trip(open_page, server):
     page.select_option("select[name=c3]", "DEU")
     page.wait_for_function("() => location.search.includes('DEU')")
     assert parse_qs(urlsplit(page.url).query)["c"] == ["KOR,JPN,FRA,DEU"]
-    headers = page.eval_on_selector_all("#compare-table thead th a", "a => a.map(x => x.textContent)")
+    headers = page.eval_on_selector_all(
+        "#compare-table thead th a", "a => a.map(x => x.textContent)"
+    )
     assert headers == ["South Korea", "Japan", "France", "Germany"]
-    page.wait_for_function(
-        "() => document.getElementById('compare-radar').data.length === 4")
+    page.wait_for_function("() => document.getElementById('compare-radar').data.length === 4")
     again, log2 = open_page(page.url)
-    headers = again.eval_on_selector_all("#compare-table thead th a", "a => a.map(x => x.textContent)")
+    headers = again.eval_on_selector_all(
+        "#compare-table thead th a", "a => a.map(x => x.textContent)"
+    )
     assert headers == ["South Korea", "Japan", "France", "Germany"]
     assert again.evaluate("() => document.getElementById('compare-radar').data.length") == 4
     log.assert_clean()
@@ -135,8 +143,11 @@ def test_compare_ignores_unknown_codes_in_the_url(open_page, server):
 
 
 def _browser_scores(page) -> dict[str, tuple[float | None, int | None]]:
-    rows = page.eval_on_selector_all("#ranking tbody tr", """rows => rows.map(r => [
-        r.dataset.iso3, r.dataset.composite, r.cells[0].dataset.value])""")
+    rows = page.eval_on_selector_all(
+        "#ranking tbody tr",
+        """rows => rows.map(r => [
+        r.dataset.iso3, r.dataset.composite, r.cells[0].dataset.value])""",
+    )
     return {iso: (float(c) if c else None, int(r) if r else None) for iso, c, r in rows}
 
 
@@ -159,8 +170,10 @@ def test_weights_slider_changes_the_ranking_and_the_url(open_page, server, built
     data = scores(built_site)
     for pillar in data["pillars"]:
         value = "1" if pillar["id"] == "openness" else "0"
-        page.eval_on_selector(f"#w-{pillar['id']}",
-                              f"(el) => {{ el.value = '{value}'; el.dispatchEvent(new Event('input')); }}")
+        page.eval_on_selector(
+            f"#w-{pillar['id']}",
+            f"(el) => {{ el.value = '{value}'; el.dispatchEvent(new Event('input')); }}",
+        )
     computed = _browser_scores(page)
     for country in data["countries"]:
         openness = country["pillars"]["openness"]
@@ -169,8 +182,10 @@ def test_weights_slider_changes_the_ranking_and_the_url(open_page, server, built
     assert query == {"w": ["0,0,0,0,1"], "agg": ["arithmetic"]}
     page.wait_for_function("() => document.getElementById('map').data[0].z.length > 0")
     top = min(data["countries"], key=lambda c: c["pillars"]["openness"]["rank"] or 99)
-    z = page.evaluate("() => { const d = document.getElementById('map').data[0];"
-                      f" return d.z[d.locations.indexOf('{top['iso3']}')]; }}")
+    z = page.evaluate(
+        "() => { const d = document.getElementById('map').data[0];"
+        f" return d.z[d.locations.indexOf('{top['iso3']}')]; }}"
+    )
     assert z == pytest.approx(top["pillars"]["openness"]["score"], abs=0.01)
     log.assert_clean()
 
@@ -194,8 +209,8 @@ def test_country_page_links_every_value_to_its_source(open_page, server, built_s
     page, log = open_page(server + "countries/KOR/index.html")
     rows = page.locator("table.indicators tbody tr:not(.missing)")
     assert rows.count() == sum(
-        1 for v in scores(built_site)["countries"] if v["iso3"] == "KOR"
-        for _ in v["indicators"])
+        1 for v in scores(built_site)["countries"] if v["iso3"] == "KOR" for _ in v["indicators"]
+    )
     for i in range(rows.count()):
         href = rows.nth(i).locator("td.source a").first.get_attribute("href")
         assert href.startswith(("https://", "http://"))
@@ -223,8 +238,9 @@ def test_overview_works_from_disk(open_page, built_site):
 
 
 def test_layout_fits_a_phone(open_page, server):
-    page, log = open_page(server + "countries/KOR/index.html",
-                          viewport={"width": 390, "height": 844})
+    page, log = open_page(
+        server + "countries/KOR/index.html", viewport={"width": 390, "height": 844}
+    )
     overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     log.assert_clean()
