@@ -530,9 +530,13 @@ def _validator(name: str) -> jsonschema.Draft7Validator:
 def _schema_check(report: _FileReport, schema_name: str) -> bool:
     """Validate the document against a schema; report every violation. True when clean."""
     errors = list(_validator(schema_name).iter_errors(report.doc.data))
+    reported = set()
     for error in errors:
         for path, message, tip, key in _explain(error):
-            report.error(path, message, tip, key=key)
+            # jsonschema raises one `required` error per missing field, each listing them all.
+            if (path, message) not in reported:
+                reported.add((path, message))
+                report.error(path, message, tip, key=key)
     return not errors
 
 
@@ -541,6 +545,8 @@ def _explain(error: jsonschema.ValidationError) -> Iterator[tuple[Path_, str, st
     path: Path_ = tuple(error.absolute_path)
     instance, kind, expected = error.instance, error.validator, error.validator_value
     schema = error.schema if isinstance(error.schema, dict) else {}
+    if list(error.schema_path)[-2:-1] == ["propertyNames"]:  # a key, checked as a value
+        kind = "propertyNames"
     if kind == "required":
         for name in expected:
             if isinstance(instance, dict) and name not in instance:
@@ -597,8 +603,9 @@ def _explain(error: jsonschema.ValidationError) -> Iterator[tuple[Path_, str, st
         }
         yield path, f"{_describe(instance)} must be {words[kind]} {expected}", "", False
     elif kind == "oneOf" and error.context:
-        # Explain against the alternative that matches the value's type.
-        best = jsonschema.exceptions.best_match(error.context)
+        # Explain against the alternative that matches the value's type: prefer errors
+        # inside the value, then any error but a type mismatch.
+        best = max(error.context, key=lambda e: (len(e.path), e.validator != "type"))
         yield from _explain(best)
     else:
         yield path, error.message, "", False
