@@ -1,0 +1,80 @@
+"""The site's text is translatable: no bare words in templates, and the catalogue is current."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jinja2
+import pytest
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = sorted((ROOT / "templates").glob("*.html"))
+# Words that are not prose: file and column names shown as code, units of the site itself.
+ALLOWED = {"scores.csv", "values.csv", "scores.json"}
+READABLE_ATTRIBUTES = ("title", "aria-label", "alt", "placeholder")
+VERBATIM = ("code", "script", "style")
+
+
+def _untranslated(source: str) -> list[str]:
+    """Human words in a template that are outside {% trans %} blocks and _() calls."""
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
+    tokens = [t for t in env.lex(source) if t[1] != "whitespace"]
+    prose: list[str] = []
+    tags: list[str] = []
+    in_trans, in_tag, skip_until = 0, False, ""
+    for index, (_, kind, value) in enumerate(tokens):
+        if kind == "name" and tokens[index - 1][1] == "block_begin":
+            in_trans += {"trans": 1, "endtrans": -1}.get(value, 0)
+        if kind != "data":
+            continue
+        for char in value:  # a tag may be split by Jinja expressions: keep state across tokens
+            if in_tag:
+                tags[-1] += char
+                in_tag = char != ">"
+                name = tags[-1].split(None, 1)[0].rstrip(">") if not in_tag else ""
+                if name in VERBATIM:
+                    skip_until = "/" + name  # code, scripts and styles are not prose
+                elif name == skip_until:
+                    skip_until = ""
+            elif char == "<":
+                tags.append("")
+                in_tag = True
+            elif not in_trans and not skip_until:
+                prose.append(char)
+        prose.append(" ")
+    found = [w for w in re.findall(r"[A-Za-z][A-Za-z.'’-]+", "".join(prose)) if w not in ALLOWED]
+    for tag in tags:
+        for attribute in READABLE_ATTRIBUTES:
+            for literal in re.findall(rf'\s{attribute}="([^"{{]*)"', tag):
+                if re.search(r"[A-Za-z]{2,}", literal):
+                    found.append(literal)
+    return found
+
+
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: p.name)
+def test_templates_have_no_untranslatable_text(template: Path) -> None:
+    assert _untranslated(template.read_text(encoding="utf-8")) == []
+
+
+def test_the_lint_catches_bare_text() -> None:
+    found = _untranslated('<p>Hello {{ _("World") }}</p><a title="Bare" {{ x }} href="y">x</a>')
+    assert sorted(found) == ["Bare", "Hello"]
+    assert _untranslated("{% trans %}Inside a block{% endtrans %}<p>{{ _('Call') }}</p>") == []
+
+
+def test_message_catalogue_is_current(tmp_path: Path) -> None:
+    fresh = tmp_path / "messages.pot"
+    subprocess.run(
+        [sys.executable, "-c", "import sys; from babel.messages.frontend import main; main()",
+         "extract", "-F", "babel.cfg", "-o", str(fresh), "--omit-header", "--no-location",
+         "--sort-output", "."],
+        cwd=ROOT, check=True, capture_output=True)
+    with fresh.open("rb") as handle:
+        extracted = {m.id for m in read_po(handle) if m.id}
+    with (ROOT / "locales" / "messages.pot").open("rb") as handle:
+        committed = {m.id for m in read_po(handle) if m.id}
+    assert extracted == committed, "run `make messages` to update locales/messages.pot"
