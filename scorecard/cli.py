@@ -13,6 +13,7 @@ from pathlib import Path
 from . import __version__, pipeline
 from .config import ConfigError, load_config
 from .errors import Problem, ScorecardError, Severity, summarise
+from .i18n import TranslationError
 from .validate import files_checked
 from .write import UnsafePathError
 
@@ -111,7 +112,7 @@ def _build(paths: pipeline.Paths, project: Path, args: argparse.Namespace) -> in
         pipeline.write_site(paths.out, files)
     except ScorecardError as exc:
         return _report(exc.problems, paths)
-    except UnsafePathError as exc:
+    except (UnsafePathError, TranslationError) as exc:
         return _usage_error(str(exc))
     if not args.quiet:
         elapsed = time.perf_counter() - started

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,6 +19,7 @@ class Config:
     repository: str = ""  # e.g. https://github.com/OWNER/REPO; enables edit/history links
     branch: str = "main"
     base_url: str = ""  # absolute URL of the published site; enables sitemap.xml
+    language: str = "en"  # the site's language; others need locales/<language>/LC_MESSAGES/
 
     def with_overrides(self, **changes: str | None) -> Config:
         config = replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -32,6 +34,9 @@ class Config:
                 raise ConfigError(f"tool.scorecard.{name}: {problem}")
         if not self.branch or any(ch.isspace() for ch in self.branch):
             raise ConfigError(f"tool.scorecard.branch: {self.branch!r} is not a branch name")
+        if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", self.language):
+            raise ConfigError(
+                f"tool.scorecard.language: {self.language!r} is not a language code (e.g. en, ko)")
 
 
 def load_config(project: Path) -> Config:
@@ -43,7 +48,7 @@ def load_config(project: Path) -> Config:
         table = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {}).get("scorecard", {})
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    known = {"repository", "branch", "base_url"}
+    known = {"repository", "branch", "base_url", "language"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise ConfigError(

@@ -75,11 +75,9 @@ _MARKDOWN_ATTRIBUTES = {
 }
 
 
-def render_site(
-    results: Results, paths: Paths, config: Config, language: str = "en"
-) -> dict[str, Content]:
+def render_site(results: Results, paths: Paths, config: Config) -> dict[str, Content]:
     """Every file of the site (relative path -> bytes, or a file to copy)."""
-    return _Renderer(results, paths, config, language).render()
+    return _Renderer(results, paths, config, config.language).render()
 
 
 class _Renderer:

@@ -78,3 +78,32 @@ def test_message_catalogue_is_current(tmp_path: Path) -> None:
     with (ROOT / "locales" / "messages.pot").open("rb") as handle:
         committed = {m.id for m in read_po(handle) if m.id}
     assert extracted == committed, "run `make messages` to update locales/messages.pot"
+
+
+def test_a_catalogue_translates_the_site(tmp_path: Path) -> None:
+    from scorecard import pipeline
+    from scorecard.config import Config
+
+    catalogue = tmp_path / "locales" / "ko" / "LC_MESSAGES"
+    catalogue.mkdir(parents=True)
+    (catalogue / "messages.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Overview"\nmsgstr "개요"\n', encoding="utf-8")
+    paths = pipeline.Paths(project_root=tmp_path, data=ROOT / "indicators", out=tmp_path / "site",
+                           templates=ROOT / "templates", static=ROOT / "static")
+    pipeline.build(paths, Config(language="ko"))
+    page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="ko">' in page
+    assert ">개요</a>" in page
+    assert "Compare" in page  # untranslated strings fall back to English
+
+
+def test_a_language_without_a_catalogue_is_a_usage_error(tmp_path: Path, capsys) -> None:
+    from scorecard import cli
+
+    (tmp_path / "pyproject.toml").write_text('[tool.scorecard]\nlanguage = "ko"\n')
+    (tmp_path / "indicators").symlink_to(ROOT / "indicators")
+    status = cli.main(["build", "--out", str(tmp_path / "out")], project=tmp_path)
+    assert status == 2
+    assert "no catalogue for language 'ko'" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
