@@ -40,10 +40,6 @@ _MARKDOWN_TAGS = {
     "br",
     "code",
     "em",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
     "hr",
     "li",
     "ol",
@@ -66,6 +62,7 @@ _MARKDOWN_TAGS = {
 _MARKDOWN_ATTRIBUTES = {
     "a": {"href", "title"},
     "abbr": {"title"},
+    "h1": {"id"},
     "h2": {"id"},
     "h3": {"id"},
     "h4": {"id"},
@@ -142,7 +139,7 @@ class _Renderer:
             "methodology/index.html",
             "methodology.html",
             page="methodology",
-            body=_md(self._read_data_file("methodology.md")),
+            body=_md(self._read_data_file("methodology.md"), headings_from=1),
             intervals=self._interval_figure(),
             shares=self._shares(),
         )
@@ -413,16 +410,21 @@ def _relative(root: str, target: str) -> str:
     return posixpath.normpath(root + target) if root else target
 
 
-def _md(source: str) -> str:
-    """Markdown to HTML through an allow-list sanitiser: no raw HTML, scripts or odd URLs."""
+def _md(source: str, *, headings_from: int = 2) -> str:
+    """Markdown to HTML through an allow-list sanitiser: no raw HTML, scripts or odd URLs.
+
+    Headings above `headings_from` are removed: a narrative sits under the page's own h1,
+    while the methodology document brings its own.
+    """
     if not source.strip():
         return ""
     html = markdown.markdown(
-        source, extensions=["tables", "toc", "sane_lists"], output_format="html"
+        source, extensions=["tables", "toc", "sane_lists", "fenced_code"], output_format="html"
     )
+    tags = _MARKDOWN_TAGS | {f"h{n}" for n in range(headings_from, 6)}
     return nh3.clean(
         html,
-        tags=_MARKDOWN_TAGS,
+        tags=tags,
         attributes=_MARKDOWN_ATTRIBUTES,
         url_schemes={"http", "https"},
         link_rel="noopener noreferrer",
