@@ -546,7 +546,7 @@ def _explain(error: jsonschema.ValidationError) -> Iterator[tuple[Path_, str, st
     instance, kind, expected = error.instance, error.validator, error.validator_value
     schema = error.schema if isinstance(error.schema, dict) else {}
     if list(error.schema_path)[-2:-1] == ["propertyNames"]:  # a key, checked as a value
-        kind = "propertyNames"
+        kind, expected = "propertyNames", {kind: expected}  # as the propertyNames schema
     if kind == "required":
         for name in expected:
             if isinstance(instance, dict) and name not in instance:
@@ -564,7 +564,7 @@ def _explain(error: jsonschema.ValidationError) -> Iterator[tuple[Path_, str, st
     elif kind == "propertyNames":
         yield (
             (*path, instance),
-            f"'{instance}' is not a valid id (lower-case letters, digits and _ or -)",
+            f"'{instance}' is not a valid id ({_id_rule(expected.get('pattern', ''))})",
             "",
             True,
         )
@@ -622,6 +622,15 @@ _TYPE_NAMES = {
 }
 
 
+def _id_rule(pattern: str) -> str:
+    """The characters an id pattern of the schemas allows, in words."""
+    last_class = pattern.split("]")[-2].rsplit("[", 1)[-1] if "]" in pattern else ""
+    allowed = ["'_'"] if "_" in last_class else []
+    if last_class.endswith("-"):  # a literal hyphen ends the class; elsewhere it is a range
+        allowed.append("'-'")
+    return "lower-case letters, digits" + "".join(f" and {a}" for a in allowed)
+
+
 def _type_name(expected: str | list[str]) -> str:
     names = [expected] if isinstance(expected, str) else expected
     return " or ".join(_TYPE_NAMES.get(n, n) for n in names)
@@ -673,6 +682,8 @@ def url_problem(url: str) -> str:
 
 def date_problem(text: str, today: date) -> str:
     """Why `text` (YYYY, YYYY-MM or YYYY-MM-DD) is not a sensible past date, or ""."""
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", text):
+        return f"'{text}' is not a date (expected YYYY, YYYY-MM or YYYY-MM-DD)"
     parts = [int(p) for p in text.split("-")]
     try:
         first = date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)

@@ -1,0 +1,114 @@
+"""Shared fixtures: copies of the small data folder in tmp_path, and helpers to edit them.
+
+Tests never write to the working tree: every fixture that builds or edits data does it in
+pytest's tmp_path, and Hypothesis keeps no example database (see the profile below).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
+
+from scorecard.errors import ScorecardError
+from scorecard.model import Dataset, Observation
+from scorecard.validate import load_dataset
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "small"
+# A fixed "today" for validation, so that date checks do not change with the calendar.
+TODAY = date(2025, 6, 1)
+
+# No deadline (that would be a wall-clock assertion) and no database in the working tree;
+# Hypothesis's other caches (Unicode tables, constants) go to a temporary folder too.
+settings.register_profile("scorecard", deadline=None, database=None, print_blob=True)
+settings.load_profile("scorecard")
+_HYPOTHESIS_HOME = tempfile.TemporaryDirectory(prefix="hypothesis-")
+set_hypothesis_home_dir(_HYPOTHESIS_HOME.name)
+
+
+@pytest.fixture
+def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the small fixture at tmp_path/indicators, run from tmp_path.
+
+    Running from tmp_path makes messages name files as a contributor sees them:
+    ``indicators/countries/FRA.yaml``.
+    """
+    root = tmp_path / "indicators"
+    shutil.copytree(FIXTURE, root)
+    monkeypatch.chdir(tmp_path)
+    return root
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A throw-away project: the small data as indicators/, the real templates and assets."""
+    root = tmp_path / "project"
+    shutil.copytree(FIXTURE, root / "indicators")
+    for name in ("templates", "static", "locales"):
+        if (REPO / name).is_dir():
+            (root / name).symlink_to(REPO / name, target_is_directory=True)
+    shutil.copyfile(REPO / "pyproject.toml", root / "pyproject.toml")
+    monkeypatch.chdir(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def small() -> Dataset:
+    """The small fixture, validated (read-only: tests derive changed copies from it)."""
+    dataset, warnings = load_dataset(FIXTURE, today=TODAY)
+    assert warnings == []
+    return dataset
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the one occurrence of `old` in the file at `path` by `new`."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def problems(root: Path, today: date = TODAY) -> list[str]:
+    """Every problem `load_dataset` reports for `root`, formatted; [] when it is clean."""
+    try:
+        _, warnings = load_dataset(root, today=today)
+    except ScorecardError as exc:
+        return [p.format() for p in exc.problems]
+    return [w.format() for w in warnings]
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder`, by relative POSIX path, with its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def with_observation(dataset: Dataset, iso3: str, indicator: str, **fields: object) -> Dataset:
+    """`dataset` with `iso3`'s only observation of `indicator` made of `fields` (default 2024)."""
+    country = dataset.country(iso3)
+    source = next(iter(dataset.sources.values()))
+    observation = Observation(**{"year": 2024, "source": source, **fields})  # type: ignore[arg-type]
+    indicators = {**country.indicators, indicator: (observation,)}
+    changed = replace(country, indicators=indicators)
+    return replace(
+        dataset, countries=tuple(changed if c.iso3 == iso3 else c for c in dataset.countries)
+    )
+
+
+def without(dataset: Dataset, iso3: str, indicator: str) -> Dataset:
+    """`dataset` with no observation of `indicator` for `iso3`."""
+    country = dataset.country(iso3)
+    indicators = {k: v for k, v in country.indicators.items() if k != indicator}
+    changed = replace(country, indicators=indicators)
+    return replace(
+        dataset, countries=tuple(changed if c.iso3 == iso3 else c for c in dataset.countries)
+    )

@@ -1,0 +1,211 @@
+"""Monte Carlo rank intervals: seeded, valid, and equal to the table when nothing varies."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from math import log10
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from scorecard.compute import score_dataset
+from scorecard.model import Dataset, Sensitivity
+from scorecard.sensitivity import RankInterval, rank_intervals, score_matrices, simulate_ranks
+
+from .conftest import with_observation, without
+from .test_compute import SMALL, datasets
+
+
+def with_settings(dataset: Dataset, **changes: object) -> Dataset:
+    framework = dataset.framework
+    settings = replace(framework.sensitivity, **changes)
+    return replace(dataset, framework=replace(framework, sensitivity=settings))
+
+
+def intervals(dataset: Dataset) -> dict[str, RankInterval]:
+    return rank_intervals(dataset.framework, score_dataset(dataset))
+
+
+def test_the_fixture_s_settings_are_the_ones_written(small):
+    assert small.framework.sensitivity == Sensitivity(
+        runs=200,
+        seed=7,
+        weight_spread=0.25,
+        normalisations=("goalposts", "minmax"),
+        aggregations=("arithmetic", "geometric"),
+    )
+
+
+@pytest.fixture
+def close(small) -> Dataset:
+    """ITA as DEU, but stronger in compute and weaker in governance.
+
+    Which of the two comes second depends on the weights and methods drawn, so the rank
+    draws depend on the seed.
+    """
+    germany = small.country("DEU")
+    italy = replace(germany, iso3="ITA", name="Italy", path="indicators/countries/ITA.yaml")
+    close = replace(small, countries=(germany, small.country("FRA"), italy))
+    close = with_observation(close, "ITA", "supercomputers", value=100)
+    return with_observation(close, "ITA", "open_data", value=30)
+
+
+def draws(dataset: Dataset, seed: int) -> np.ndarray:
+    framework = with_settings(dataset, seed=seed).framework
+    scores = score_dataset(dataset)
+    return simulate_ranks(framework, *score_matrices(framework, scores))
+
+
+def test_the_same_seed_gives_the_same_draws(close):
+    assert np.array_equal(draws(close, 7), draws(close, 7))
+    assert intervals(close) == intervals(close)
+
+
+def test_a_different_seed_gives_other_draws(close):
+    assert not np.array_equal(draws(close, 7), draws(close, 8))
+    # DEU and ITA swap places in some runs: their intervals span ranks 2 and 3.
+    assert intervals(close) == {
+        "FRA": RankInterval(1, 1, 1),
+        "DEU": RankInterval(2, 2, 3),
+        "ITA": RankInterval(3, 2, 3),
+    }
+
+
+def test_a_different_seed_still_gives_valid_intervals(small, close):
+    for dataset in (small, close):
+        for seed in (0, 8, 123456789):
+            result = intervals(with_settings(dataset, seed=seed))
+            assert sorted(result) == ["DEU", "FRA", "ITA"]
+            for interval in result.values():
+                assert 1 <= interval.low <= interval.median <= interval.high <= 3
+
+
+@given(datasets(SMALL), st.integers(0, 2**32))
+def test_intervals_are_ordered_and_within_the_ranked_countries(dataset, seed):
+    dataset = with_settings(dataset, seed=seed, runs=50)
+    scores = score_dataset(dataset)
+    result = rank_intervals(dataset.framework, scores)
+    ranked = {s.iso3 for s in scores if s.rank is not None}
+    assert set(result) == ranked
+    for interval in result.values():
+        assert 1 <= interval.low <= interval.median <= interval.high <= len(ranked)
+
+
+def test_a_country_far_ahead_is_first_in_every_run(small):
+    # FRA at the top goalpost of every indicator (and above the others on the observed range).
+    leader = small
+    for indicator, fields in {
+        "supercomputers": {"value": 1000},
+        "foreign_cloud": {"value": 0},
+        "developers": {"value": 1_000_000},  # 20 000 per million: clipped to 100
+        "internet_users": {"value": 100},
+        "privacy_law": {"level": "legislation"},
+        "open_data": {"value": 100},
+    }.items():
+        leader = with_observation(leader, "FRA", indicator, **fields)
+    assert intervals(leader)["FRA"] == RankInterval(median=1, low=1, high=1)
+
+
+def test_unranked_countries_get_no_interval(small):
+    # Without internet_users and developers ITA has no talent score, so no composite.
+    dataset = without(without(small, "ITA", "internet_users"), "ITA", "developers")
+    result = intervals(dataset)
+    assert sorted(result) == ["DEU", "FRA"]
+    for interval in result.values():
+        assert 1 <= interval.low <= interval.median <= interval.high <= 2
+
+
+def test_no_interval_when_no_country_is_ranked(small):
+    dataset = small
+    for country in small.countries:
+        dataset = without(dataset, country.iso3, "internet_users")
+        dataset = without(dataset, country.iso3, "developers")
+    assert intervals(dataset) == {}
+
+
+@pytest.mark.parametrize("aggregation", ["arithmetic", "geometric"])
+def test_with_nothing_varying_every_run_gives_the_table_s_rank(small, aggregation):
+    dataset = with_settings(
+        small, weight_spread=0.0, normalisations=("goalposts",), aggregations=(aggregation,)
+    )
+    scores = score_dataset(dataset, aggregation)
+    result = rank_intervals(dataset.framework, scores)
+    assert result == {s.iso3: RankInterval(s.rank, s.rank, s.rank) for s in scores}
+
+
+def test_with_nothing_varying_tied_countries_share_their_rank(small):
+    germany = small.country("DEU")
+    spain = replace(germany, iso3="ESP", name="Spain", path="indicators/countries/ESP.yaml")
+    dataset = with_settings(
+        replace(small, countries=(*small.countries, spain)),
+        weight_spread=0.0,
+        normalisations=("goalposts",),
+        aggregations=("arithmetic",),
+    )
+    result = intervals(dataset)
+    assert {k: v.median for k, v in result.items()} == {"FRA": 1, "DEU": 2, "ESP": 2, "ITA": 4}
+
+
+def test_goalpost_and_minmax_matrices_by_hand(small):
+    scores = score_dataset(small)  # rows: DEU, FRA, ITA (by ISO code)
+    goal, minmax = score_matrices(small.framework, scores)
+    nan = float("nan")
+    # columns: supercomputers, foreign_cloud, developers, internet_users, privacy_law, open_data
+    expected_goal = [
+        [100 * log10(30) / 3, 50, 100, 60, 100, 50],
+        [100, 80, 50, 90, 100, 70],
+        [0, 0, nan, 80, 50, 40],
+    ]
+    # Min–max over the observed values: log10 for the log indicator (ITA's 0 held at the low
+    # goalpost 1, i.e. log10 1 = 0), reversed for foreign_cloud, rubric scores as they are.
+    expected_minmax = [
+        [
+            100 * log10(30) / log10(5000),
+            100 * (1 - (25 - 10) / (60 - 10)),
+            100,
+            0,
+            100,
+            100 * (50 - 40) / (70 - 40),
+        ],
+        [100, 100, 0, 100, 100, 100],
+        [0, 0, nan, 100 * (80 - 60) / (90 - 60), 0, 0],
+    ]
+    np.testing.assert_allclose(goal, expected_goal)
+    np.testing.assert_allclose(minmax, expected_minmax)
+
+
+def test_a_constant_column_sits_mid_scale_in_minmax(small):
+    dataset = small
+    for country in small.countries:
+        dataset = with_observation(dataset, country.iso3, "open_data", value=55)
+    _, minmax = score_matrices(dataset.framework, score_dataset(dataset))
+    assert list(minmax[:, 5]) == [50, 50, 50]
+
+
+def test_the_geometric_floor_applies_in_the_simulation_too(small):
+    # ITA: compute 0 (counted as 1), talent 80, governance 100 -> 1 ** .25 * 80 ** .25 * 100 ** .5
+    # DEU: every pillar near 20. Without the floor ITA would be last in every run.
+    dataset = with_observation(small, "ITA", "privacy_law", level="legislation")
+    dataset = with_observation(dataset, "ITA", "open_data", value=100)
+    for indicator, value in {
+        "supercomputers": 10**0.6,
+        "foreign_cloud": 40,
+        "developers": 160_000,  # 2000 per million of 80 million
+        "internet_users": 20,
+        "open_data": 0,
+    }.items():
+        dataset = with_observation(dataset, "DEU", indicator, value=value)
+    dataset = with_observation(dataset, "DEU", "privacy_law", level="draft")
+    scores = {s.iso3: s for s in score_dataset(dataset, "geometric")}
+    assert scores["ITA"].composite == pytest.approx(80**0.25 * 100**0.5)
+    assert scores["DEU"].composite == pytest.approx(20**0.25 * 20**0.25 * 25**0.5)
+    fixed = with_settings(
+        dataset, weight_spread=0.0, normalisations=("goalposts",), aggregations=("geometric",)
+    )
+    assert intervals(fixed) == {
+        "FRA": RankInterval(1, 1, 1),
+        "ITA": RankInterval(2, 2, 2),
+        "DEU": RankInterval(3, 3, 3),
+    }

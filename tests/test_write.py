@@ -1,0 +1,184 @@
+"""Writing the site: paths stay inside the output folder, and the swap is all or nothing."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+import pytest
+
+from scorecard import write
+from scorecard.write import UnsafePathError, remove_stale, safe_join, write_site
+
+from .conftest import tree
+
+SITE = {"data/scores.json": b"{}\n", "index.html": b"<h1>new</h1>\n", "a/b/c.txt": b"deep"}
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".tmp-" in p.name)
+
+
+# -- safe_join ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "../x",
+        "/etc/x",
+        "a/../../b",
+        "a/../b",
+        "..",
+        "a\\b",
+        "..\\x",
+        "a\x00b",
+        "a\nb",
+        "a\x1fb",
+        "~/x",
+        "",
+    ],
+)
+def test_safe_join_refuses_paths_that_leave_the_folder(tmp_path, rel):
+    with pytest.raises(UnsafePathError) as caught:
+        safe_join(tmp_path, rel)
+    assert str(caught.value) == f"refusing to write {rel!r} outside the output folder"
+
+
+@pytest.mark.parametrize(
+    ("rel", "parts"),
+    [
+        ("index.html", ("index.html",)),
+        ("countries/FRA/index.html", ("countries", "FRA", "index.html")),
+        ("./a//b", ("a", "b")),
+        ("a~b/.hidden", ("a~b", ".hidden")),
+    ],
+)
+def test_safe_join_accepts_relative_paths(tmp_path, rel, parts):
+    assert safe_join(tmp_path, rel) == tmp_path.joinpath(*parts)
+
+
+def test_an_unsafe_path_stops_the_write_before_anything_is_written(tmp_path):
+    out = tmp_path / "site"
+    with pytest.raises(UnsafePathError):
+        write_site(out, {"index.html": b"x", "../escape.txt": b"x"})
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+# -- write_site ---------------------------------------------------------------------------------
+
+
+def test_writes_a_new_folder(tmp_path):
+    source = tmp_path / "style.css"
+    source.write_bytes(b"body{}")
+    out = tmp_path / "site"
+    write_site(out, {**SITE, "assets/style.css": source})
+    assert tree(out) == {**SITE, "assets/style.css": b"body{}"}
+    assert leftovers(tmp_path) == []
+
+
+def test_the_site_is_readable_by_others(tmp_path):
+    out = tmp_path / "site"
+    write_site(out, SITE)
+    assert out.stat().st_mode & 0o755 == 0o755
+
+
+def test_replaces_the_old_site_completely(tmp_path):
+    out = tmp_path / "site"
+    write_site(out, {"data/scores.json": b"old", "old-only.html": b"old", "gone/x.txt": b"x"})
+    write_site(out, SITE)
+    assert tree(out) == SITE  # nothing of the old site is left
+    assert leftovers(tmp_path) == []
+
+
+def test_replaces_without_an_atomic_exchange_too(tmp_path, monkeypatch):
+    monkeypatch.setattr(write, "_exchange", lambda a, b: False)
+    out = tmp_path / "site"
+    write_site(out, {"data/scores.json": b"old", "old-only.html": b"old"})
+    write_site(out, SITE)
+    assert tree(out) == SITE
+    assert leftovers(tmp_path) == []
+
+
+def test_a_failure_while_writing_leaves_the_old_site(tmp_path):
+    out = tmp_path / "site"
+    old = {"data/scores.json": b"old", "index.html": b"old"}
+    write_site(out, old)
+    with pytest.raises(FileNotFoundError):
+        write_site(out, {**SITE, "z-last.css": tmp_path / "does-not-exist.css"})
+    assert tree(out) == old
+    assert leftovers(tmp_path) == []
+
+
+def test_refuses_to_replace_a_folder_that_is_not_a_site(tmp_path):
+    out = tmp_path / "documents"
+    out.mkdir()
+    (out / "thesis.tex").write_text("years of work")
+    with pytest.raises(UnsafePathError) as caught:
+        write_site(out, SITE)
+    assert str(caught.value) == (
+        f"refusing to replace {out}: it is not empty and is not a site built by this tool "
+        "(it has no data/scores.json); choose an empty or new folder with --out"
+    )
+    assert tree(out) == {"thesis.tex": b"years of work"}
+    assert leftovers(tmp_path) == []
+
+
+def test_refuses_to_replace_a_file(tmp_path):
+    out = tmp_path / "site"
+    out.write_text("not a folder")
+    with pytest.raises(UnsafePathError) as caught:
+        write_site(out, SITE)
+    assert str(caught.value) == f"refusing to replace {out}: it is a file, not a folder"
+    assert out.read_text() == "not a folder"
+
+
+def test_an_empty_folder_may_be_replaced(tmp_path):
+    out = tmp_path / "site"
+    out.mkdir()
+    write_site(out, SITE)
+    assert tree(out) == SITE
+
+
+def test_a_relative_out_is_taken_from_the_working_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_site(Path("site"), SITE)
+    assert tree(tmp_path / "site") == SITE
+
+
+# -- leftovers of killed builds -------------------------------------------------------------------
+
+
+def killed_build(parent: Path, name: str, with_lock: bool = True) -> Path:
+    """What a build killed mid-write leaves: a staging folder (and its lock file)."""
+    staging = parent / f".site.tmp-{name}"
+    (staging / "data").mkdir(parents=True)
+    (staging / "data/scores.json").write_bytes(b"half")
+    if with_lock:
+        Path(f"{staging}.lock").touch()
+    return staging
+
+
+def test_stale_staging_folders_and_locks_are_removed(tmp_path):
+    killed_build(tmp_path, "k1ll3d")
+    killed_build(tmp_path, "n0l0ck", with_lock=False)
+    Path(tmp_path / ".site.tmp-0rphan.lock").touch()  # a lock whose folder is gone
+    (tmp_path / ".other.tmp-keep").mkdir()  # another output folder's: not ours to remove
+    write_site(tmp_path / "site", SITE)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.tmp-keep", "site"]
+    assert tree(tmp_path / "site") == SITE
+
+
+def test_a_staging_folder_held_by_a_live_build_is_kept(tmp_path):
+    staging = killed_build(tmp_path, "l1ve")
+    fd = os.open(f"{staging}.lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        remove_stale(tmp_path / "site")
+        assert staging.is_dir()
+        assert Path(f"{staging}.lock").exists()
+    finally:
+        os.close(fd)
+    remove_stale(tmp_path / "site")  # released: now it is stale
+    assert leftovers(tmp_path) == []
