@@ -20,8 +20,12 @@ def ordered(scores: list[CountryScore]) -> list[CountryScore]:
     return sorted(scores, key=lambda s: (s.rank is None, s.rank or 0, s.iso3))
 
 
-def scores_document(dataset: Dataset, scores: list[CountryScore],
-                    intervals: dict[str, RankInterval]) -> dict[str, Any]:
+def scores_document(
+    dataset: Dataset,
+    scores: list[CountryScore],
+    intervals: dict[str, RankInterval],
+    pillar_intervals: dict[str, dict[str, RankInterval]] | None = None,
+) -> dict[str, Any]:
     """Everything needed to read, check and recompute the scores, as plain data."""
     framework = dataset.framework
     sens = framework.sensitivity
@@ -48,7 +52,8 @@ def scores_document(dataset: Dataset, scores: list[CountryScore],
         ],
         "indicators": [_indicator(i) for i in framework.indicators],
         "countries": [
-            _country(dataset, s, intervals.get(s.iso3)) for s in ordered(scores)
+            _country(dataset, s, intervals.get(s.iso3), pillar_intervals or {})
+            for s in ordered(scores)
         ],
     }
 
@@ -68,8 +73,8 @@ def _indicator(indicator: Indicator) -> dict[str, Any]:
     return entry
 
 
-def _country(dataset: Dataset, score: CountryScore,
-             interval: RankInterval | None) -> dict[str, Any]:
+def _country(dataset: Dataset, score: CountryScore, interval: RankInterval | None,
+             pillar_intervals: dict[str, dict[str, RankInterval]]) -> dict[str, Any]:
     country = dataset.country(score.iso3)
     return {
         "iso3": country.iso3, "name": country.name, "region": country.region,
@@ -81,8 +86,9 @@ def _country(dataset: Dataset, score: CountryScore,
         "coverage": _round(score.coverage),
         "oldest_year": score.oldest, "newest_year": score.newest,
         "pillars": {
-            pid: {"score": _round(p.score), "rank": p.rank, "coverage": _round(p.coverage),
-                  "present": p.present, "total": p.total,
+            pid: {"score": _round(p.score), "rank": p.rank,
+                  **_interval(pillar_intervals.get(pid, {}).get(score.iso3)),
+                  "coverage": _round(p.coverage), "present": p.present, "total": p.total,
                   "oldest_year": p.oldest, "newest_year": p.newest}
             for pid, p in score.pillars.items()
         },
@@ -95,6 +101,12 @@ def _country(dataset: Dataset, score: CountryScore,
         },
         "missing": dict(sorted(country.missing.items())),
     }
+
+
+def _interval(interval: RankInterval | None) -> dict[str, int | None]:
+    if interval is None:
+        return {"rank_median": None, "rank_p05": None, "rank_p95": None}
+    return {"rank_median": interval.median, "rank_p05": interval.low, "rank_p95": interval.high}
 
 
 def scores_json(document: dict[str, Any]) -> bytes:

@@ -13,7 +13,7 @@ from .compute import CountryScore, score_dataset
 from .config import Config
 from .errors import Problem
 from .model import Dataset
-from .sensitivity import RankInterval, rank_intervals
+from .sensitivity import RankInterval, analyse
 from .validate import load_dataset
 from .write import Content, write_site
 
@@ -43,7 +43,8 @@ class Results:
 
     dataset: Dataset
     scores: list[CountryScore]
-    intervals: dict[str, RankInterval]
+    intervals: dict[str, RankInterval]  # composite rank intervals by ISO code
+    pillar_intervals: dict[str, dict[str, RankInterval]]  # pillar id -> ISO code -> interval
     warnings: list[Problem]
 
 
@@ -56,8 +57,8 @@ def compute(paths: Paths) -> Results:
     """Validate, then score, rank and run the sensitivity analysis."""
     dataset, warnings = check(paths)
     scores = score_dataset(dataset)
-    intervals = rank_intervals(dataset.framework, scores)
-    return Results(dataset, scores, intervals, warnings)
+    analysis = analyse(dataset.framework, scores)
+    return Results(dataset, scores, analysis.composite, analysis.pillars, warnings)
 
 
 def render(results: Results, paths: Paths, config: Config) -> dict[str, Content]:

@@ -39,7 +39,11 @@ def minmax_basis(adjusted: float, indicator: Indicator) -> float:
 
 
 def score_matrices(framework: Framework, scores: list[CountryScore]) -> tuple[np.ndarray, ...]:
-    """Countries x indicators matrices: goalpost scores and min–max scores (NaN = missing)."""
+    """Countries x indicators matrices: goalpost scores and min–max scores (NaN = missing).
+
+    The min–max range of an indicator is the range observed over every country with a
+    value. Assessed indicators have no range to stretch: both normalisations use the rubric.
+    """
     indicators = framework.indicators
     goal = np.full((len(scores), len(indicators)), np.nan)
     basis = np.full_like(goal, np.nan)
@@ -49,13 +53,12 @@ def score_matrices(framework: Framework, scores: list[CountryScore]) -> tuple[np
             if result is None or result.score is None:
                 continue
             goal[row, col] = result.score
-            # Assessed levels have no range to stretch: both normalisations use the rubric.
-            basis[row, col] = (
-                result.score
-                if result.adjusted is None
-                else minmax_basis(result.adjusted, indicator)
-            )
-    return goal, _minmax(basis, indicators)
+            if not indicator.assessed:
+                basis[row, col] = minmax_basis(result.adjusted, indicator)  # type: ignore[arg-type]
+    minmax = _minmax(basis, indicators)
+    assessed = np.array([i.assessed for i in indicators], dtype=bool)
+    minmax[:, assessed] = goal[:, assessed]
+    return goal, minmax
 
 
 def _minmax(basis: np.ndarray, indicators: tuple[Indicator, ...]) -> np.ndarray:
@@ -69,22 +72,62 @@ def _minmax(basis: np.ndarray, indicators: tuple[Indicator, ...]) -> np.ndarray:
     return np.where(np.isnan(basis), np.nan, 100.0 * share)
 
 
+@dataclass(frozen=True)
+class Intervals:
+    """Rank intervals of the composite, and of each pillar, by ISO code."""
+
+    composite: dict[str, RankInterval]
+    pillars: dict[str, dict[str, RankInterval]]
+
+
 def rank_intervals(framework: Framework, scores: list[CountryScore]) -> dict[str, RankInterval]:
-    """Median and 5th–95th percentile rank of each ranked country over the Monte Carlo runs."""
-    ranked = [i for i, s in enumerate(scores) if s.composite is not None]
-    if not ranked:
-        return {}
+    """Median and 5th–95th percentile composite rank of each ranked country over the runs."""
+    return analyse(framework, scores).composite
+
+
+def analyse(framework: Framework, scores: list[CountryScore]) -> Intervals:
+    """Composite and pillar rank intervals from one set of Monte Carlo runs.
+
+    A pillar's interval ranks the countries that have that pillar's score at the nominal
+    settings; the pillar scores move with the indicator weights and the normalisation.
+    """
+    if not scores:
+        return Intervals({}, {p.id: {} for p in framework.pillars})
     goal, minmax = score_matrices(framework, scores)
-    ranks = simulate_ranks(framework, goal[ranked], minmax[ranked])
+    composites, pillars = simulate(framework, goal, minmax)
+    ranked = [i for i, s in enumerate(scores) if s.composite is not None]
+    composite = _intervals(scores, ranked, composites[:, ranked])
+    by_pillar = {}
+    for p, pillar in enumerate(framework.pillars):
+        rows = [i for i, s in enumerate(scores) if s.pillars[pillar.id].score is not None]
+        by_pillar[pillar.id] = _intervals(scores, rows, pillars[:, rows, p])
+    return Intervals(composite, by_pillar)
+
+
+def _intervals(scores: list[CountryScore], rows: list[int],
+               values: np.ndarray) -> dict[str, RankInterval]:
+    if not rows:
+        return {}
+    ranks = _competition_ranks(values)
     low, median, high = np.percentile(ranks, [5, 50, 95], axis=0, method="inverted_cdf")
     return {
         scores[i].iso3: RankInterval(int(median[k]), int(low[k]), int(high[k]))
-        for k, i in enumerate(ranked)
+        for k, i in enumerate(rows)
     }
 
 
 def simulate_ranks(framework: Framework, goal: np.ndarray, minmax: np.ndarray) -> np.ndarray:
-    """Ranks (runs x countries) of the composite under perturbed weights and methods."""
+    """Composite ranks (runs x countries) under perturbed weights and methods."""
+    return _competition_ranks(simulate(framework, goal, minmax)[0])
+
+
+def simulate(framework: Framework, goal: np.ndarray,
+             minmax: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Composite (runs x countries) and pillar scores (runs x countries x pillars) per run.
+
+    Countries missing a pillar get NaN there (and in the composite); callers rank only the
+    countries that have the score at the nominal settings.
+    """
     settings = framework.sensitivity
     rng = np.random.default_rng(settings.seed)
     runs, spread = settings.runs, settings.weight_spread
@@ -100,16 +143,18 @@ def simulate_ranks(framework: Framework, goal: np.ndarray, minmax: np.ndarray) -
 
     member = np.array([[i.pillar == p for p in pillar_ids] for i in indicators], dtype=float)
     composites = np.empty((runs, goal.shape[0]))
-    for n, name in enumerate(settings.normalisations):
-        rows = np.flatnonzero(norm_pick == n)
-        if rows.size == 0:
-            continue
-        matrix = goal if name == "goalposts" else minmax
-        pillars = _pillar_scores(matrix, ind_w[rows], member)  # runs x countries x pillars
-        for a, aggregation in enumerate(settings.aggregations):
-            picked = agg_pick[rows] == a
-            composites[rows[picked]] = _aggregate(pillars[picked], pil_w[rows[picked]], aggregation)
-    return _competition_ranks(composites)
+    pillars = np.empty((runs, goal.shape[0], len(pillar_ids)))
+    with np.errstate(invalid="ignore", divide="ignore"):  # a pillar with no data gives NaN
+        for n, name in enumerate(settings.normalisations):
+            rows = np.flatnonzero(norm_pick == n)
+            if rows.size == 0:
+                continue
+            matrix = goal if name == "goalposts" else minmax
+            pillars[rows] = _pillar_scores(matrix, ind_w[rows], member)
+            for a, aggregation in enumerate(settings.aggregations):
+                picked = rows[agg_pick[rows] == a]
+                composites[picked] = _aggregate(pillars[picked], pil_w[picked], aggregation)
+    return composites, pillars
 
 
 def _pillar_scores(matrix: np.ndarray, weights: np.ndarray, member: np.ndarray) -> np.ndarray:

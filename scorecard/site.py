@@ -82,7 +82,9 @@ class _Renderer:
         self.results = results
         self.paths = paths
         self.config = config
-        self.view = site_view(results.dataset, results.scores, results.intervals)
+        self.view = site_view(
+            results.dataset, results.scores, results.intervals, results.pillar_intervals
+        )
         self.gettext = translations(paths.project_root / "locales", language)
         self.env = _environment(paths.templates, self.gettext, language)
         self.files: dict[str, Content] = {}
@@ -354,7 +356,7 @@ class _Renderer:
             self.results.intervals,
         )
         self.files["data/scores.json"] = export.scores_json(
-            export.scores_document(data, scores, intervals)
+            export.scores_document(data, scores, intervals, self.results.pillar_intervals)
         )
         self.files["data/scores.csv"] = export.scores_csv(data, scores, intervals)
         self.files["data/values.csv"] = export.values_csv(data, scores)

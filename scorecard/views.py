@@ -33,6 +33,7 @@ class CountryView:
     score: CountryScore
     interval: RankInterval | None
     rows: dict[str, list[IndicatorRow]]  # pillar id -> rows, in framework order
+    pillar_intervals: dict[str, RankInterval]  # pillar id -> rank interval within the pillar
     unranked_because: list[str] = field(default_factory=list)  # pillar names below coverage
 
     @property
@@ -75,12 +76,20 @@ class SiteView:
 
 
 def site_view(
-    dataset: Dataset, scores: list[CountryScore], intervals: dict[str, RankInterval]
+    dataset: Dataset,
+    scores: list[CountryScore],
+    intervals: dict[str, RankInterval],
+    pillar_intervals: dict[str, dict[str, RankInterval]] | None = None,
 ) -> SiteView:
     """Build the view of the whole site."""
     by_iso = {s.iso3: s for s in scores}
+    by_pillar = pillar_intervals or {}
     views = [
-        _country_view(dataset, c, by_iso[c.iso3], intervals.get(c.iso3)) for c in dataset.countries
+        _country_view(
+            dataset, c, by_iso[c.iso3], intervals.get(c.iso3),
+            {p: found[c.iso3] for p, found in by_pillar.items() if c.iso3 in found},
+        )
+        for c in dataset.countries
     ]
     views.sort(key=lambda v: (v.score.rank is None, v.score.rank or 0, v.iso3))
     ranked = [v for v in views if v.score.rank is not None]
@@ -102,7 +111,11 @@ def site_view(
 
 
 def _country_view(
-    dataset: Dataset, country: Country, score: CountryScore, interval: RankInterval | None
+    dataset: Dataset,
+    country: Country,
+    score: CountryScore,
+    interval: RankInterval | None,
+    pillar_intervals: dict[str, RankInterval],
 ) -> CountryView:
     rows: dict[str, list[IndicatorRow]] = {}
     for pillar in dataset.framework.pillars:
@@ -110,7 +123,7 @@ def _country_view(
             _row(country, ind, score.indicators.get(ind.id)) for ind in pillar.indicators
         ]
     unranked = [p.name for p in dataset.framework.pillars if score.pillars[p.id].score is None]
-    return CountryView(country, score, interval, rows, unranked)
+    return CountryView(country, score, interval, rows, pillar_intervals, unranked)
 
 
 def _row(country: Country, indicator: Indicator, result: IndicatorScore | None) -> IndicatorRow:

@@ -17,21 +17,25 @@
 
   /* ---- the scorecard's formula (scorecard/compute.py), kept operation for operation ---- */
 
+  /* A mean kept inside its inputs' range, which rounding can step out of. */
+  function within(mean, scores) {
+    return Math.min(Math.max(mean, Math.min.apply(null, scores)), Math.max.apply(null, scores));
+  }
+
   function composite(pillarScores, weights, aggregation, floor) {
     var total = 0, i;
     for (i = 0; i < weights.length; i++) total += weights[i];
     if (!(total > 0)) return null;
     for (i = 0; i < pillarScores.length; i++) if (pillarScores[i] === null) return null;
     if (aggregation === "geometric") {
+      var floored = pillarScores.map(function (s) { return Math.max(s, floor); });
       var product = 1.0;
-      for (i = 0; i < pillarScores.length; i++) {
-        product *= Math.pow(Math.max(pillarScores[i], floor), weights[i] / total);
-      }
-      return product;
+      for (i = 0; i < floored.length; i++) product *= Math.pow(floored[i], weights[i] / total);
+      return within(product, floored);
     }
     var sum = 0;
     for (i = 0; i < pillarScores.length; i++) sum += pillarScores[i] * weights[i];
-    return sum / total;
+    return within(sum / total, pillarScores);
   }
 
   function roundTo(value, decimals) {

@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 
 from scorecard.compute import score_dataset
 from scorecard.model import Dataset, Sensitivity
-from scorecard.sensitivity import RankInterval, rank_intervals, score_matrices, simulate_ranks
+from scorecard.sensitivity import (
+    RankInterval,
+    analyse,
+    rank_intervals,
+    score_matrices,
+    simulate_ranks,
+)
 
 from .conftest import with_observation, without
 from .test_compute import SMALL, datasets
@@ -159,7 +165,8 @@ def test_goalpost_and_minmax_matrices_by_hand(small):
         [0, 0, nan, 80, 50, 40],
     ]
     # Min–max over the observed values: log10 for the log indicator (ITA's 0 held at the low
-    # goalpost 1, i.e. log10 1 = 0), reversed for foreign_cloud, rubric scores as they are.
+    # goalpost 1, i.e. log10 1 = 0), reversed for foreign_cloud; the assessed privacy_law keeps
+    # its rubric scores in both normalisations.
     expected_minmax = [
         [
             100 * log10(30) / log10(5000),
@@ -170,7 +177,7 @@ def test_goalpost_and_minmax_matrices_by_hand(small):
             100 * (50 - 40) / (70 - 40),
         ],
         [100, 100, 0, 100, 100, 100],
-        [0, 0, nan, 100 * (80 - 60) / (90 - 60), 0, 0],
+        [0, 0, nan, 100 * (80 - 60) / (90 - 60), 50, 0],  # privacy_law: the rubric's 50
     ]
     np.testing.assert_allclose(goal, expected_goal)
     np.testing.assert_allclose(minmax, expected_minmax)
@@ -209,3 +216,27 @@ def test_the_geometric_floor_applies_in_the_simulation_too(small):
         "ITA": RankInterval(2, 2, 2),
         "DEU": RankInterval(3, 3, 3),
     }
+
+
+def test_pillar_intervals_rank_the_countries_with_that_pillar(small):
+    scores = score_dataset(small)
+    result = analyse(small.framework, scores)
+    assert result.composite == rank_intervals(small.framework, scores)
+    for pillar in small.framework.pillars:
+        scored = {s.iso3 for s in scores if s.pillars[pillar.id].score is not None}
+        assert set(result.pillars[pillar.id]) == scored
+        for interval in result.pillars[pillar.id].values():
+            assert 1 <= interval.low <= interval.median <= interval.high <= len(scored)
+
+
+def test_pillar_intervals_equal_pillar_ranks_when_nothing_varies(small):
+    fixed = with_settings(small, weight_spread=0.0, normalisations=("goalposts",),
+                          aggregations=("arithmetic",))
+    scores = score_dataset(fixed)
+    result = analyse(fixed.framework, scores)
+    for pillar in fixed.framework.pillars:
+        for s in scores:
+            rank = s.pillars[pillar.id].rank
+            if rank is not None:
+                assert result.pillars[pillar.id][s.iso3] == RankInterval(rank, rank, rank)
+
