@@ -23,6 +23,7 @@ import yaml
 MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 24
 MAX_SCALAR_CHARS = 20_000
+TOO_DEEP = f"structure nested too deeply (limit {MAX_DEPTH} levels)"
 
 Path = tuple[str | int, ...]
 Position = tuple[int, int]  # 1-based line and column
@@ -150,10 +151,13 @@ def _syntax_issue(exc: yaml.MarkedYAMLError, text: str) -> YamlIssue:
     message = " ".join(part for part in (exc.context, exc.problem) if part)
     if not mark:  # pragma: no cover - PyYAML always sets one of them
         return YamlIssue(0, 0, (), f"invalid YAML: {message}")
+    line, column = mark.line + 1, mark.column + 1
+    if "nesting depth" in message:  # libyaml 0.2.6+ stops its scanner at 1,000 levels
+        return YamlIssue(line, column, (), TOO_DEEP)
     tip = ""
     if text[mark.index : mark.index + 1] == "\t":
         tip = "YAML does not allow tabs for indentation; use spaces"
-    return YamlIssue(mark.line + 1, mark.column + 1, (), f"invalid YAML: {message}", tip)
+    return YamlIssue(line, column, (), f"invalid YAML: {message}", tip)
 
 
 def _line_column(text: str, index: int) -> Position:
@@ -263,7 +267,7 @@ class _Builder:
                 YamlIssue(
                     *position,
                     self._child_path(),
-                    f"structure nested too deeply (limit {MAX_DEPTH} levels)",
+                    TOO_DEEP,
                 )
             )
         path = self._child_path()
