@@ -93,13 +93,8 @@ class _Renderer:
     def render(self) -> dict[str, Content]:
         self._assets()
         self._downloads()
-        self._page(
-            "index.html",
-            "overview.html",
-            page="overview",
-            map_figure=self._map_figure(),
-            map_json=self._weights_data(),
-        )
+        map_figure, scores_data = self._map_figure(), self._weights_data()  # shared by pages
+        self._page("index.html", "overview.html", page="overview", map_figure=map_figure)
         for country in self.view.countries:
             self._page(
                 f"countries/{country.iso3}/index.html",
@@ -123,7 +118,7 @@ class _Renderer:
             "compare/index.html",
             "compare.html",
             page="compare",
-            data_json=self._weights_data(),
+            data_json=scores_data,
             compare_default=default,
             compare_radar=self._compare_radar(default),
         )
@@ -132,8 +127,8 @@ class _Renderer:
             "weights/index.html",
             "weights.html",
             page="weights",
-            map_figure=self._map_figure(),
-            data_json=self._weights_data(),
+            map_figure=map_figure,
+            data_json=scores_data,
             max_weight=max(weights),
             weight_step=_step(weights),
         )

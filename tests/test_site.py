@@ -238,6 +238,7 @@ def test_contributor_text_is_escaped_or_sanitised(tmp_path: Path) -> None:
         f"      source: top500-2025-06\n      note: {json.dumps(HOSTILE['note'])}\n",
         1,
     )
+    text = text[: text.index("narrative:")] if "narrative:" in text else text
     text += f"narrative: {json.dumps(HOSTILE['narrative'])}\n"
     path.write_text(text, encoding="utf-8")
     out = build(tmp_path, data=data)
