@@ -70,10 +70,23 @@
     return Promise.all(Array.prototype.map.call(areas, function (area) {
       var figure = readJSON(area.getAttribute("data-figure"));
       if (!figure) return null;
+      fitToWidth(figure, area.clientWidth);
       return window.Plotly.newPlot(area, figure.data, figure.layout, PLOT_CONFIG).then(function () {
         area.setAttribute("data-drawn", "true");
       });
     })).then(function () { return true; });
+  }
+
+  /* On a narrow screen a world map is short and its colour bar lies under it. */
+  function fitToWidth(figure, width) {
+    var first = figure.data[0] || {};
+    if (first.type !== "choropleth" || !(width > 0) || width >= 640) return;
+    figure.layout.height = Math.max(220, Math.round(width * 0.62));
+    first.colorbar = Object.assign({}, first.colorbar, {
+      orientation: "h", x: 0.5, xanchor: "center", y: -0.02, yanchor: "top",
+      thickness: 10, len: 0.8
+    });
+    figure.layout.margin = Object.assign({}, figure.layout.margin, { b: 56 });
   }
 
   /* plotly reads a little HTML in text: escape contributor text as the build does. */
