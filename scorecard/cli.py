@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__, pipeline
+from . import __version__, github, pipeline
 from .config import ConfigError, load_config
 from .errors import Problem, ScorecardError, Severity, summarise
 from .i18n import TranslationError
@@ -129,6 +129,9 @@ def _report(problems: list[Problem], paths: pipeline.Paths, *, strict: bool = Fa
         return EXIT_OK
     for problem in problems:
         print(problem.format(), file=sys.stderr)
+    if github.enabled():  # on the pull request's lines; the runner reads stdout
+        for line in github.annotation_lines(problems, strict=strict):
+            print(line)
     has_errors = any(p.severity is Severity.ERROR for p in problems)
     summary = summarise(problems, files_checked(paths.data))
     if strict and not has_errors:
