@@ -1,4 +1,4 @@
-"""Command line: python build.py [build|check] [options].
+"""Command line: python build.py [build|check|diff] [options].
 
 Exit status: 0 success, 1 data errors (or warnings with --strict), 2 usage errors.
 """
@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from . import __version__, github, pipeline
+from . import diff as score_diff
 from .config import ConfigError, load_config
 from .errors import Problem, ScorecardError, Severity, summarise
 from .i18n import TranslationError
@@ -18,20 +19,24 @@ from .validate import files_checked
 from .write import UnsafePathError
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("build", "check")
+COMMANDS = ("build", "check", "diff")
 
 
 def main(argv: list[str] | None = None, *, project: Path | None = None) -> int:
     """Run the command line; returns the exit status."""
     project = project or Path.cwd()
     args = _parser().parse_args(_with_default_command(sys.argv[1:] if argv is None else argv))
-    paths = pipeline.Paths.for_project(project, args.data, getattr(args, "out", None))
+    paths = pipeline.Paths.for_project(
+        project, getattr(args, "data", None), getattr(args, "out", None)
+    )
     if not paths.data.is_dir():
         return _usage_error(
             f"data folder {paths.data} not found (run from the project root, or pass --data)"
         )
     if args.command == "check":
         return _check(paths, args.strict)
+    if args.command == "diff":
+        return _diff(paths, args.ref, args.format)
     return _build(paths, project, args)
 
 
@@ -69,6 +74,20 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
         help="validate the data; write nothing",
         description="Validate every data file and report all problems.",
+    )
+    diff = commands.add_parser(
+        "diff",
+        help="score changes since a git ref",
+        description="Compare ranks and scores computed from the data at a git ref with "
+        "those from the data as it is now (the same comparison as a pull request's summary).",
+    )
+    diff.add_argument("ref", metavar="BASE_REF", help="branch, tag or commit, e.g. main")
+    diff.add_argument("--data", type=Path, metavar="DIR", help="data folder (default: indicators/)")
+    diff.add_argument(
+        "--format",
+        choices=("text", "markdown"),
+        default="text",
+        help="plain text (default) or markdown, e.g. for $GITHUB_STEP_SUMMARY",
     )
     return parser
 
@@ -123,13 +142,41 @@ def _build(paths: pipeline.Paths, project: Path, args: argparse.Namespace) -> in
     return EXIT_OK
 
 
-def _report(problems: list[Problem], paths: pipeline.Paths, *, strict: bool = False) -> int:
+def _diff(paths: pipeline.Paths, ref: str, output: str) -> int:
+    markdown = output == "markdown"
+    try:
+        result = score_diff.diff_against(paths.data, ref)
+    except score_diff.GitError as exc:
+        return _usage_error(str(exc))
+    except score_diff.BaseDataError as exc:
+        reason = f"the data at {ref} does not pass today's checks, so it cannot be scored"
+        if markdown:
+            print(score_diff.format_unavailable_markdown(ref, reason + "."))
+        _report(exc.problems, paths, annotate=False)
+        print(f"build.py: error: {reason} (see above)", file=sys.stderr)
+        return EXIT_DATA
+    except ScorecardError as exc:
+        if markdown:
+            print(
+                score_diff.format_unavailable_markdown(
+                    ref, "the data has errors; `build.py check` lists them."
+                )
+            )
+        return _report(exc.problems, paths)
+    render = score_diff.format_markdown if markdown else score_diff.format_text
+    print(render(result), end="")
+    return EXIT_OK
+
+
+def _report(
+    problems: list[Problem], paths: pipeline.Paths, *, strict: bool = False, annotate: bool = True
+) -> int:
     """Print problems and a summary line to stderr; return the exit status they imply."""
     if not problems:
         return EXIT_OK
     for problem in problems:
         print(problem.format(), file=sys.stderr)
-    if github.enabled():  # on the pull request's lines; the runner reads stdout
+    if annotate and github.enabled():  # on the pull request's lines; the runner reads stdout
         for line in github.annotation_lines(problems, strict=strict):
             print(line)
     has_errors = any(p.severity is Severity.ERROR for p in problems)
