@@ -1,4 +1,4 @@
-"""Command line: python build.py [build|check|diff] [options].
+"""Command line: python build.py [build|check|diff|new] [options].
 
 Exit status: 0 success, 1 data errors (or warnings with --strict), 2 usage errors.
 """
@@ -10,16 +10,17 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__, github, pipeline
+from . import __version__, github, pipeline, scaffold
 from . import diff as score_diff
 from .config import ConfigError, load_config
 from .errors import Problem, ScorecardError, Severity, summarise
 from .i18n import TranslationError
+from .load import display_path
 from .validate import files_checked
 from .write import UnsafePathError
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("build", "check", "diff")
+COMMANDS = ("build", "check", "diff", "new")
 
 
 def main(argv: list[str] | None = None, *, project: Path | None = None) -> int:
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None, *, project: Path | None = None) -> int:
         return _check(paths, args.strict)
     if args.command == "diff":
         return _diff(paths, args.ref, args.format)
+    if args.command == "new":
+        return _new(paths, args.iso3)
     return _build(paths, project, args)
 
 
@@ -89,6 +92,14 @@ def _parser() -> argparse.ArgumentParser:
         default="text",
         help="plain text (default) or markdown, e.g. for $GITHUB_STEP_SUMMARY",
     )
+    new = commands.add_parser(
+        "new",
+        help="start a country file from the template",
+        description="Create indicators/countries/ISO3.yaml from the commented template, with the "
+        "code and the country's name filled in; the rest is left for you to fill.",
+    )
+    new.add_argument("iso3", metavar="ISO3", help="ISO 3166-1 alpha-3 code, e.g. PRT")
+    new.add_argument("--data", type=Path, metavar="DIR", help="data folder (default: indicators/)")
     return parser
 
 
@@ -165,6 +176,18 @@ def _diff(paths: pipeline.Paths, ref: str, output: str) -> int:
         return _report(exc.problems, paths)
     render = score_diff.format_markdown if markdown else score_diff.format_text
     print(render(result), end="")
+    return EXIT_OK
+
+
+def _new(paths: pipeline.Paths, code: str) -> int:
+    try:
+        created = scaffold.create_country(paths.data, code)
+    except scaffold.ScaffoldError as exc:
+        return _usage_error(str(exc))
+    name = scaffold.country_name(created.stem)
+    print(f"created {display_path(created)} for {name} from the template")
+    print("next: choose its region, replace or delete every PLACEHOLDER, then run")
+    print("      python build.py check --strict")
     return EXIT_OK
 
 
