@@ -283,3 +283,133 @@ def script_json(data: Any) -> str:
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
+
+
+def timeline(tracks: Sequence[str], events: Sequence[tuple[str, str, str, str]]) -> Figure:
+    """Events as dots on a date axis, one row per track: (date, track name, title, source)."""
+    traces = []
+    for index, track in enumerate(tracks):
+        rows = [e for e in events if e[1] == track]
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": text(track),
+                "x": [date for date, _, _, _ in rows],
+                "y": [text(track)] * len(rows),
+                "text": [text(title) for _, _, title, _ in rows],
+                "customdata": [[text(source)] for _, _, _, source in rows],
+                "marker": {
+                    "size": 13,
+                    "color": COLOURS[index % len(COLOURS)],
+                    "symbol": ["circle", "square", "diamond", "triangle-up"][index % 4],
+                    "line": {"width": 1, "color": "#ffffff"},
+                },
+                "hovertemplate": (
+                    "<b>%{text}</b><br>%{x|%Y-%m-%d}<br>%{customdata[0]}<extra></extra>"
+                ),
+            }
+        )
+    return {
+        "data": traces,
+        "layout": _layout(
+            height=max(220, 70 * len(tracks) + 80),
+            margin={"l": 16, "r": 16, "t": 8, "b": 40},
+            xaxis={"type": "date", "gridcolor": "#d0d7de", "fixedrange": False},
+            yaxis={"automargin": True, "fixedrange": True, "autorange": "reversed"},
+            hovermode="closest",
+        ),
+    }
+
+
+def targets(rows: Sequence[tuple[str, float, str]], unit: str) -> Figure:
+    """Horizontal bars: targets and the measured figures set against them: (label, value, kind)."""
+    colours = {"target": COLOURS[1], "measure": COLOURS[0]}
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": [text(label) for label, _, _ in rows],
+                "x": [value for _, value, _ in rows],
+                "marker": {"color": [colours[kind] for _, _, kind in rows]},
+                "hovertemplate": "%{y}: %{x:,}<extra></extra>",
+            }
+        ],
+        "layout": _layout(
+            height=max(200, 48 * len(rows) + 70),
+            margin={"l": 16, "r": 16, "t": 8, "b": 40},
+            xaxis={
+                "title": {"text": text(unit)},
+                "gridcolor": "#d0d7de",
+                "fixedrange": True,
+                "separatethousands": True,
+            },
+            yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True},
+        ),
+    }
+
+
+def rank_agreement(
+    series: Sequence[tuple[str, Sequence[tuple[str, int, int]]]], ours_label: str, theirs_label: str
+) -> Figure:
+    """Our rank against another index's, one trace per index: (index, [(country, theirs, ours)])."""
+    size = max((max(t, o) for _, rows in series for _, t, o in rows), default=1)
+    traces: list[dict[str, Any]] = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "x": [1, size],
+            "y": [1, size],
+            "line": {"color": "#8c959f", "dash": "dot", "width": 1},
+            "hoverinfo": "skip",
+            "showlegend": False,
+        }
+    ]
+    for index, (name, rows) in enumerate(series):
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": text(name),
+                "x": [theirs for _, theirs, _ in rows],
+                "y": [ours for _, _, ours in rows],
+                "text": [text(country) for country, _, _ in rows],
+                "marker": {
+                    "size": 8,
+                    "opacity": 0.75,
+                    "color": COLOURS[index % len(COLOURS)],
+                    "symbol": ["circle", "square", "diamond", "triangle-up", "x", "cross", "star"][
+                        index % 7
+                    ],
+                },
+                "hovertemplate": (
+                    "<b>%{text}</b><br>"
+                    + text(theirs_label)
+                    + " %{x}, "
+                    + text(ours_label)
+                    + " %{y}<extra>%{fullData.name}</extra>"
+                ),
+            }
+        )
+    return {
+        "data": traces,
+        "layout": _layout(
+            height=520,
+            showlegend=True,
+            legend={"orientation": "h", "y": -0.15, "x": 0, "xanchor": "left"},
+            margin={"l": 56, "r": 16, "t": 8, "b": 24},
+            xaxis={
+                "title": {"text": text(theirs_label)},
+                "range": [size + 1, 0],
+                "gridcolor": "#d0d7de",
+                "fixedrange": True,
+            },
+            yaxis={
+                "title": {"text": text(ours_label)},
+                "range": [size + 1, 0],
+                "gridcolor": "#d0d7de",
+                "fixedrange": True,
+            },
+        ),
+    }

@@ -192,13 +192,15 @@ def competition_ranks(values: Mapping[str, float | None]) -> dict[str, int | Non
 # -- the whole scorecard ----------------------------------------------------------------------
 
 
-def score_country(country: Country, framework: Framework, aggregation: str) -> CountryScore:
-    """Every score of one country, before ranking."""
-    population = country.context_value("population")
-    gdp = country.context_value("gdp")
+def score_country(
+    country: Country, framework: Framework, aggregation: str, as_of: int | None = None
+) -> CountryScore:
+    """Every score of one country, before ranking (with data up to year `as_of`, if given)."""
+    population = country.context_value("population", as_of)
+    gdp = country.context_value("gdp", as_of)
     indicator_scores: dict[str, IndicatorScore] = {}
     for indicator in framework.indicators:
-        observation = country.latest(indicator.id)
+        observation = country.latest(indicator.id, as_of)
         if observation is not None:
             indicator_scores[indicator.id] = score_observation(
                 observation, indicator, population, gdp
@@ -228,11 +230,17 @@ def score_country(country: Country, framework: Framework, aggregation: str) -> C
     )
 
 
-def score_dataset(dataset: Dataset, aggregation: str | None = None) -> list[CountryScore]:
-    """Score and rank every country, in the dataset's order (by ISO code)."""
+def score_dataset(
+    dataset: Dataset, aggregation: str | None = None, as_of: int | None = None
+) -> list[CountryScore]:
+    """Score and rank every country, in the dataset's order (by ISO code).
+
+    With `as_of`, only observations up to that year are used: the scorecard as the data
+    stood then, with today's framework and fixed goalposts, so years stay comparable.
+    """
     framework = dataset.framework
     method = aggregation or framework.aggregation
-    results = [score_country(c, framework, method) for c in dataset.countries]
+    results = [score_country(c, framework, method, as_of) for c in dataset.countries]
     ranks = competition_ranks({r.iso3: r.composite for r in results})
     pillar_ranks = {
         p.id: competition_ranks({r.iso3: r.pillars[p.id].score for r in results})
@@ -248,3 +256,80 @@ def score_dataset(dataset: Dataset, aggregation: str | None = None) -> list[Coun
         )
         for r in results
     ]
+
+
+# -- the sovereignty lens ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayerScore:
+    layer: str
+    score: float | None  # None when coverage is below the threshold
+    coverage: float  # share of the layer's weight present, 0–1
+    present: int
+    total: int
+    rank: int | None = None
+
+
+def effective_weights(framework: Framework) -> dict[str, float]:
+    """Each indicator's share of the composite: pillar share x share within its pillar."""
+    total = sum(p.weight for p in framework.pillars)
+    weights = {}
+    for pillar in framework.pillars:
+        inner = sum(i.weight for i in pillar.indicators)
+        for indicator in pillar.indicators:
+            weights[indicator.id] = pillar.weight / total * indicator.weight / inner
+    return weights
+
+
+def layer_score(
+    layer: str,
+    indicators: Iterable[Indicator],
+    score: CountryScore,
+    weights: Mapping[str, float],
+    threshold: float,
+) -> LayerScore:
+    """Weighted mean of the country's scores on the indicators of one layer.
+
+    Indicators weigh as much as in the composite; like a pillar, the score is published
+    only when the indicators present carry at least `threshold` of the layer's weight.
+    """
+    members = [i for i in indicators if i.layer == layer]
+    present = [
+        (score.indicators[i.id].score, weights[i.id])
+        for i in members
+        if i.id in score.indicators and score.indicators[i.id].score is not None
+    ]
+    total = sum(weights[i.id] for i in members)
+    coverage = sum(w for _, w in present) / total if total else 0.0
+    value = None
+    if present and coverage >= threshold - 1e-12:
+        value = weighted_mean(present)  # type: ignore[arg-type]
+    return LayerScore(layer, value, coverage, len(present), len(members))
+
+
+def layer_scores(
+    framework: Framework, scores: list[CountryScore]
+) -> dict[str, dict[str, LayerScore]]:
+    """Layer id -> ISO code -> score over all pillars, ranked among countries with a score."""
+    weights = effective_weights(framework)
+    result = {}
+    for layer in framework.layers:
+        by_iso = {
+            s.iso3: layer_score(
+                layer.id, framework.indicators, s, weights, framework.coverage_threshold
+            )
+            for s in scores
+        }
+        ranks = competition_ranks({iso: ls.score for iso, ls in by_iso.items()})
+        result[layer.id] = {iso: replace(ls, rank=ranks[iso]) for iso, ls in by_iso.items()}
+    return result
+
+
+def pillar_layer_score(
+    framework: Framework, score: CountryScore, pillar_id: str, layer: str
+) -> LayerScore:
+    """One cell of the pillar x layer matrix: the layer's indicators within one pillar."""
+    pillar = next(p for p in framework.pillars if p.id == pillar_id)
+    weights = {i.id: i.weight for i in pillar.indicators}
+    return layer_score(layer, pillar.indicators, score, weights, framework.coverage_threshold)

@@ -12,6 +12,7 @@ from .yamlsafe import Document, YamlFileError, YamlIssue, load_bytes
 FRAMEWORK_FILE = "framework.yaml"
 SOURCES_FILE = "sources.yaml"
 COUNTRIES_DIR = "countries"
+SPOTLIGHTS_DIR = "spotlights"
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class DataFiles:
     sources: Path
     countries: tuple[Path, ...]  # sorted by name; files starting with _ or . are skipped
     strays: tuple[Path, ...]  # files in countries/ that are not *.yaml
+    spotlights: tuple[Path, ...] = ()  # spotlights/ISO3.yaml (each with ISO3.md beside it)
 
 
 def discover(root: Path) -> DataFiles:
@@ -36,6 +38,7 @@ def discover(root: Path) -> DataFiles:
         sources=root / SOURCES_FILE,
         countries=tuple(p for p in visible if p.suffix == ".yaml" and p.is_file()),
         strays=tuple(p for p in visible if p.suffix != ".yaml" or not p.is_file()),
+        spotlights=tuple(sorted((root / SPOTLIGHTS_DIR).glob("[!_.]*.yaml"))),
     )
 
 

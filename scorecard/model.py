@@ -44,6 +44,7 @@ class Indicator:
     valid_min: float = float("-inf")
     valid_max: float = float("inf")
     rubric: tuple[RubricLevel, ...] = ()
+    layer: str = ""  # layer of the sovereignty lens: territory, ownership or stack
 
     @property
     def assessed(self) -> bool:
@@ -94,6 +95,65 @@ class ContextFigure:
 
 
 @dataclass(frozen=True)
+class Layer:
+    """A layer of the sovereignty lens."""
+
+    id: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ProposedIndicator:
+    """An assessed indicator a layer needs but no source covers yet; not scored."""
+
+    id: str
+    pillar: str
+    layer: str
+    name: str
+    proxy_for: str
+    rubric: tuple[RubricLevel, ...]
+    evidence_required: str
+
+
+@dataclass(frozen=True)
+class PeerGroup:
+    id: str
+    name: str
+    basis: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OtherIndex:
+    """Another index whose results are kept for comparison only."""
+
+    id: str
+    name: str
+    kind: str  # "score" (higher is better) or "rank" (1 is best)
+    note: str = ""
+
+    @property
+    def unit(self) -> str:
+        return "rank (1 = best)" if self.kind == "rank" else "score"
+
+    @property
+    def valid_min(self) -> float:
+        return 1 if self.kind == "rank" else 0
+
+    @property
+    def valid_max(self) -> float:
+        return 1000
+
+
+@dataclass(frozen=True)
+class EditionRecord:
+    edition: int
+    version: int
+    changes: str
+
+
+@dataclass(frozen=True)
 class Framework:
     version: int
     title: str
@@ -104,6 +164,11 @@ class Framework:
     context: tuple[ContextFigure, ...]
     sensitivity: Sensitivity
     pillars: tuple[Pillar, ...]
+    layers: tuple[Layer, ...] = ()
+    proposed: tuple[ProposedIndicator, ...] = ()
+    peer_groups: tuple[PeerGroup, ...] = ()
+    other_indices: tuple[OtherIndex, ...] = ()
+    history: tuple[EditionRecord, ...] = ()
 
     @property
     def indicators(self) -> tuple[Indicator, ...]:
@@ -142,15 +207,71 @@ class Country:
     indicators: dict[str, tuple[Observation, ...]] = field(default_factory=dict)
     missing: dict[str, str] = field(default_factory=dict)
     narrative: str = ""
+    other_indices: dict[str, tuple[Observation, ...]] = field(default_factory=dict)
 
-    def latest(self, indicator_id: str) -> Observation | None:
-        """The observation the score uses: the most recent year."""
-        observations = self.indicators.get(indicator_id)
-        return max(observations, key=lambda o: o.year) if observations else None
+    def latest(self, indicator_id: str, as_of: int | None = None) -> Observation | None:
+        """The observation the score uses: the most recent year (up to `as_of`, if given)."""
+        return _latest(self.indicators.get(indicator_id, ()), as_of)
 
-    def context_value(self, figure: str) -> float | None:
-        observations = self.context.get(figure)
-        return max(observations, key=lambda o: o.year).value if observations else None
+    def context_value(self, figure: str, as_of: int | None = None) -> float | None:
+        found = _latest(self.context.get(figure, ()), as_of)
+        return found.value if found else None
+
+
+def _latest(observations: tuple[Observation, ...], as_of: int | None) -> Observation | None:
+    eligible = [o for o in observations if as_of is None or o.year <= as_of]
+    return max(eligible, key=lambda o: o.year) if eligible else None
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Event:
+    date: str  # YYYY-MM-DD or YYYY-MM
+    track: str
+    title: str
+    source: Link
+    detail: str = ""
+    quote: str = ""
+
+
+@dataclass(frozen=True)
+class Target:
+    id: str
+    name: str
+    value: float
+    unit: str
+    year: int
+    source: Link
+    unmeasured: str = ""
+
+
+@dataclass(frozen=True)
+class Measure:
+    target: str
+    name: str
+    value: float
+    date: str
+    source: Link
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Spotlight:
+    """A country's story page: markdown, a sourced timeline, and the targets it set itself."""
+
+    iso3: str
+    title: str
+    story: str  # markdown
+    tracks: tuple[tuple[str, str], ...]  # (id, name)
+    events: tuple[Event, ...]  # by date
+    targets: tuple[Target, ...] = ()
+    measures: tuple[Measure, ...] = ()
+    peer_group: str = ""
 
 
 @dataclass(frozen=True)
@@ -158,6 +279,7 @@ class Dataset:
     framework: Framework
     sources: dict[str, Source]
     countries: tuple[Country, ...]  # sorted by iso3
+    spotlights: tuple[Spotlight, ...] = ()  # sorted by iso3
 
     def country(self, iso3: str) -> Country:
         return next(c for c in self.countries if c.iso3 == iso3)

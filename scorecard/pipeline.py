@@ -6,10 +6,10 @@ written, all at once, so a failure at any step leaves the previous site untouche
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .compute import CountryScore, score_dataset
+from .compute import CountryScore, LayerScore, layer_scores, score_dataset
 from .config import Config
 from .errors import Problem
 from .model import Dataset
@@ -46,6 +46,8 @@ class Results:
     intervals: dict[str, RankInterval]  # composite rank intervals by ISO code
     pillar_intervals: dict[str, dict[str, RankInterval]]  # pillar id -> ISO code -> interval
     warnings: list[Problem]
+    layers: dict[str, dict[str, LayerScore]] = field(default_factory=dict)  # layer -> ISO -> score
+    editions: dict[int, list[CountryScore]] = field(default_factory=dict)  # year -> scores then
 
 
 def check(paths: Paths) -> tuple[Dataset, list[Problem]]:
@@ -58,7 +60,37 @@ def compute(paths: Paths) -> Results:
     dataset, warnings = check(paths)
     scores = score_dataset(dataset)
     analysis = analyse(dataset.framework, scores)
-    return Results(dataset, scores, analysis.composite, analysis.pillars, warnings)
+    return Results(
+        dataset,
+        scores,
+        analysis.composite,
+        analysis.pillars,
+        warnings,
+        layers=layer_scores(dataset.framework, scores),
+        editions=editions(dataset),
+    )
+
+
+def editions(dataset: Dataset) -> dict[int, list[CountryScore]]:
+    """The scorecard as the data stood at the end of each year with enough data to rank.
+
+    Every year is scored with today's framework (fixed goalposts), so years compare.
+    """
+    years = sorted(
+        {
+            o.year
+            for c in dataset.countries
+            for obs in c.indicators.values()
+            for o in obs
+            if o.year <= dataset.framework.edition
+        }
+    )
+    result = {}
+    for year in years:
+        scores = score_dataset(dataset, as_of=year)
+        if any(s.composite is not None for s in scores):
+            result[year] = scores
+    return result
 
 
 def render(results: Results, paths: Paths, config: Config) -> dict[str, Content]:

@@ -20,9 +20,9 @@ import nh3
 from . import charts, export
 from .config import Config
 from .i18n import translations
-from .model import Indicator, Observation
+from .model import Indicator, Observation, Spotlight
 from .pipeline import Paths, Results
-from .views import CountryView, site_view
+from .views import CountryView, lens_verdict, site_view
 from .write import Content
 
 ASSETS = "assets"
@@ -82,9 +82,7 @@ class _Renderer:
         self.results = results
         self.paths = paths
         self.config = config
-        self.view = site_view(
-            results.dataset, results.scores, results.intervals, results.pillar_intervals
-        )
+        self.view = site_view(results)
         self.gettext = translations(paths.project_root / "locales", language)
         self.env = _environment(paths.templates, self.gettext, language)
         self.files: dict[str, Content] = {}
@@ -95,6 +93,7 @@ class _Renderer:
         self._downloads()
         map_figure, scores_data = self._map_figure(), self._weights_data()  # shared by pages
         self._page("index.html", "overview.html", page="overview", map_figure=map_figure)
+        spotlights = {s.iso3: s for s in self.results.dataset.spotlights}
         for country in self.view.countries:
             self._page(
                 f"countries/{country.iso3}/index.html",
@@ -103,6 +102,20 @@ class _Renderer:
                 c=country,
                 radar=self._radar(country),
                 narrative=_md(country.country.narrative),
+                peers=self.view.peer_groups(country.iso3),
+                trend=self.view.trend(country.iso3),
+                others=self._other_indices(country),
+                spotlight=spotlights.get(country.iso3),
+            )
+        self._page("lens/index.html", "lens.html", page="lens")
+        for spotlight in spotlights.values():
+            self._spotlight(spotlight)
+        if spotlights:
+            self._page(
+                "spotlights/index.html",
+                "spotlights.html",
+                page="spotlight",
+                spotlights=list(spotlights.values()),
             )
         for pillar in self.view.pillars:
             self._page(
@@ -139,6 +152,7 @@ class _Renderer:
             body=_md(self._read_data_file("methodology.md"), headings_from=1),
             intervals=self._interval_figure(),
             shares=self._shares(),
+            agreement_figure=self._agreement_figure(),
         )
         self._page(
             "data/index.html",
@@ -193,6 +207,82 @@ class _Renderer:
             return None
         base = self.config.repository.rstrip("/")
         return lambda file: f"{base}/{kind}/{self.config.branch}/{file}"
+
+    def _spotlight(self, spotlight: Spotlight) -> None:
+        _ = self.gettext.gettext
+        country = self.view.country(spotlight.iso3)
+        tracks = dict(spotlight.tracks)
+        events = [(e.date, tracks[e.track], e.title, e.source.title) for e in spotlight.events]
+        groups = self.view.peer_groups(spotlight.iso3)
+        group = next((p for p in groups if p.id == spotlight.peer_group), None)
+        group = group or (groups[0] if groups else None)
+        radar = None
+        if group is not None:
+            medians = [r.median for r in group.rows[1:]]
+            radar = charts.to_json(
+                charts.radar(
+                    [p.name for p in self.view.pillars],
+                    [
+                        (
+                            country.country.name,
+                            [country.score.pillars[p.id].score for p in self.view.pillars],
+                        ),
+                        (_("Median of %(group)s") % {"group": group.name}, medians),
+                    ],
+                )
+            )  # type: ignore[list-item]
+        # Goalposts: every target in a unit that something was measured in, then the measures.
+        units = sorted(
+            {t.unit for t in spotlight.targets if any(m.target == t.id for m in spotlight.measures)}
+        )
+        rows: list[tuple[str, float, str]] = []
+        for unit in units:
+            targets = [t for t in spotlight.targets if t.unit == unit]
+            rows += [
+                (
+                    _("Target for %(year)s: %(name)s") % {"year": t.year, "name": t.name},
+                    t.value,
+                    "target",
+                )
+                for t in targets
+            ]
+            rows += [
+                (f"{m.name} ({m.date})", m.value, "measure")
+                for m in spotlight.measures
+                if m.target in {t.id for t in targets}
+            ]
+        self._page(
+            f"spotlights/{spotlight.iso3}/index.html",
+            "spotlight.html",
+            page="spotlight",
+            s=spotlight,
+            c=country,
+            story=_md(spotlight.story, headings_from=1),
+            group=group,
+            timeline=charts.to_json(
+                charts.timeline([name for _, name in spotlight.tracks], events)
+            ),
+            radar=radar,
+            targets=charts.to_json(charts.targets(rows, ", ".join(units))) if rows else None,
+        )
+
+    def _other_indices(self, country: CountryView) -> list[tuple[Any, Any]]:
+        """(agreement, row) for each other index that covers the country."""
+        found = []
+        for agreement in self.view.agreements:
+            row = next((r for r in agreement.rows if r.country.iso3 == country.iso3), None)
+            if row is not None:
+                found.append((agreement, row))
+        return found
+
+    def _agreement_figure(self) -> str:
+        _ = self.gettext.gettext
+        series = [
+            (a.index.name, [(r.country.country.name, r.theirs, r.ours) for r in a.rows])
+            for a in self.view.agreements
+            if a.rows
+        ]
+        return charts.to_json(charts.rank_agreement(series, _("Our rank"), _("Their rank")))
 
     def _compare_default(self) -> list[str]:
         """Five slots: the example of the design (Korea, Japan, France) where present."""
@@ -390,8 +480,9 @@ def _environment(templates: Path, gettext: Any, language: str) -> jinja2.Environ
         value=display_value,
         years=fmt_years,
         pillar_order=pillar_order,
+        layer_order=layer_order,
     )
-    env.globals.update(language=language, figure_json=charts.to_json)
+    env.globals.update(language=language, figure_json=charts.to_json, lens_verdict=lens_verdict)
     return env
 
 
@@ -468,6 +559,18 @@ def pillar_order(countries: list[CountryView], pillar_id: str) -> list[CountryVi
         key=lambda c: (
             c.score.pillars[pillar_id].rank is None,
             c.score.pillars[pillar_id].rank or 0,
+            c.country.name,
+        ),
+    )
+
+
+def layer_order(countries: list[CountryView], layer_id: str) -> list[CountryView]:
+    """Countries by their rank in one layer of the lens; the unscored last, by name."""
+    return sorted(
+        countries,
+        key=lambda c: (
+            c.layers[layer_id].rank is None,
+            c.layers[layer_id].rank or 0,
             c.country.name,
         ),
     )

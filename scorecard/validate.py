@@ -29,13 +29,23 @@ from .model import (
     ContextFigure,
     Country,
     Dataset,
+    EditionRecord,
+    Event,
     Framework,
     Indicator,
+    Layer,
+    Link,
+    Measure,
     Observation,
+    OtherIndex,
+    PeerGroup,
     Pillar,
+    ProposedIndicator,
     RubricLevel,
     Sensitivity,
     Source,
+    Spotlight,
+    Target,
 )
 from .yamlsafe import Document
 
@@ -60,7 +70,7 @@ def load_dataset(root: Path, *, today: date | None = None) -> tuple[Dataset, lis
 
 def files_checked(root: Path) -> int:
     files = discover(root)
-    return 2 + len(files.countries) + len(files.strays)
+    return 2 + len(files.countries) + len(files.strays) + len(files.spotlights)
 
 
 class _FileReport:
@@ -114,9 +124,92 @@ class _Checker:
         valid = [c for c in countries if c is not None]
         self._cross_file(valid)
         self._unused_sources(sources)
-        if framework is None or sources is None or len(valid) != len(countries):
+        files = {p.stem for p in self.files.countries}
+        spotlights = [self._spotlight(path, framework, files) for path in self.files.spotlights]
+        if (
+            framework is None
+            or sources is None
+            or len(valid) != len(countries)
+            or None in spotlights
+        ):
             return None
-        return Dataset(framework, sources, tuple(sorted(valid, key=lambda c: c.iso3)))
+        return Dataset(
+            framework,
+            sources,
+            tuple(sorted(valid, key=lambda c: c.iso3)),
+            tuple(sorted(spotlights, key=lambda s: s.iso3)),
+        )  # type: ignore[arg-type, return-value]
+
+    # -- spotlights/*.yaml --------------------------------------------------------------
+
+    def _spotlight(
+        self, path: Path, framework: Framework | None, countries: set[str]
+    ) -> Spotlight | None:
+        doc = self._read(path)
+        if doc is None:
+            return None
+        report = _FileReport(path, doc, self.problems)
+        if not _schema_check(report, "spotlight.schema.json"):
+            return None
+        data, errors_before = doc.data, self._error_count()
+        if data["iso3"] != path.stem:
+            report.error(
+                ("iso3",),
+                f"'{data['iso3']}' does not match the file name '{path.name}'",
+                f"name the file {data['iso3']}.yaml, or correct the code",
+            )
+        elif data["iso3"] not in countries:
+            report.error(
+                ("iso3",),
+                f"no country file for '{data['iso3']}'",
+                f"add indicators/countries/{data['iso3']}.yaml first",
+            )
+        groups = [g.id for g in framework.peer_groups] if framework else []
+        if framework and data.get("peer_group") and data["peer_group"] not in groups:
+            report.error(
+                ("peer_group",),
+                f"unknown peer group '{data['peer_group']}' (expected one of: {', '.join(groups)})",
+                _did_you_mean(data["peer_group"], groups),
+            )
+        self._check_spotlight_entries(report, data)
+        story = path.with_suffix(".md")
+        if not story.is_file():
+            report.error(
+                (),
+                f"the story {story.name} is missing beside {path.name}",
+                "write the spotlight's story in markdown there",
+            )
+        if self._error_count() > errors_before:
+            return None
+        return _spotlight(data, story.read_text(encoding="utf-8"))
+
+    def _check_spotlight_entries(self, report: _FileReport, data: dict[str, Any]) -> None:
+        tracks = [t["id"] for t in data["tracks"]]
+        targets = [t["id"] for t in data.get("targets", [])]
+        for section, field, known, what in (
+            ("events", "track", tracks, "track"),
+            ("measures", "target", targets, "target"),
+        ):
+            for index, entry in enumerate(data.get(section, [])):
+                if entry[field] not in known:
+                    report.error(
+                        (section, index, field),
+                        f"unknown {what} '{entry[field]}' (expected one of: {', '.join(known)})",
+                        _did_you_mean(entry[field], known),
+                    )
+        for section in ("events", "targets", "measures"):
+            for index, entry in enumerate(data.get(section, [])):
+                problem = url_problem(entry["source"]["url"])
+                if problem:
+                    report.error(
+                        (section, index, "source", "url"),
+                        problem,
+                        "write the full address, e.g. https://…",
+                    )
+                if "date" in entry:
+                    problem = date_problem(entry["date"], self.today)
+                    if problem:
+                        report.error((section, index, "date"), problem)
 
     # -- sources.yaml -------------------------------------------------------------------
 
@@ -166,6 +259,8 @@ class _Checker:
             )
         for key, figure in data["context"].items():
             _check_range(report, ("context", key, "valid_range"), figure["valid_range"])
+        self._check_lens(report, data, pillars, seen)
+        self._check_groups(report, data)
         if len(self.problems) > errors_before:
             return None
         sens = data["sensitivity"]
@@ -190,7 +285,75 @@ class _Checker:
                 tuple(sens["aggregations"]),
             ),
             pillars=tuple(pillars),
+            layers=tuple(Layer(**layer) for layer in data["layers"]),
+            proposed=tuple(_proposed(raw) for raw in data.get("proposed_indicators", [])),
+            peer_groups=tuple(
+                PeerGroup(g["id"], g["name"], g["basis"], tuple(g["members"]))
+                for g in data.get("peer_groups", [])
+            ),
+            other_indices=tuple(OtherIndex(**raw) for raw in data.get("other_indices", [])),
+            history=tuple(EditionRecord(**raw) for raw in data.get("history", [])),
         )
+
+    def _check_lens(
+        self,
+        report: _FileReport,
+        data: dict[str, Any],
+        pillars: list[Pillar],
+        seen: dict[str, Path_],
+    ) -> None:
+        """Layers named by indicators exist; proposed indicators fit the framework."""
+        layers = [layer["id"] for layer in data["layers"]]
+        for index, layer in enumerate(layers):
+            if layer in layers[:index]:
+                report.error(("layers", index, "id"), f"layer id '{layer}' is listed twice")
+        for p_index, pillar in enumerate(data["pillars"]):
+            for i_index, raw in enumerate(pillar["indicators"]):
+                if raw["layer"] not in layers:
+                    report.error(
+                        ("pillars", p_index, "indicators", i_index, "layer"),
+                        f"unknown layer '{raw['layer']}' (expected one of: {', '.join(layers)})",
+                        _did_you_mean(raw["layer"], layers),
+                    )
+        pillar_ids = [p.id for p in pillars]
+        for index, raw in enumerate(data.get("proposed_indicators", [])):
+            path: Path_ = ("proposed_indicators", index)
+            self._unique_id(report, seen, raw["id"], (*path, "id"), "indicator")
+            if raw["pillar"] not in pillar_ids:
+                report.error(
+                    (*path, "pillar"),
+                    f"unknown pillar '{raw['pillar']}' (expected one of: {', '.join(pillar_ids)})",
+                    _did_you_mean(raw["pillar"], pillar_ids),
+                )
+            if raw["layer"] not in layers:
+                report.error(
+                    (*path, "layer"),
+                    f"unknown layer '{raw['layer']}' (expected one of: {', '.join(layers)})",
+                    _did_you_mean(raw["layer"], layers),
+                )
+
+    def _check_groups(self, report: _FileReport, data: dict[str, Any]) -> None:
+        """Peer groups name real countries; the history agrees with the current edition."""
+        for g_index, group in enumerate(data.get("peer_groups", [])):
+            for m_index, iso3 in enumerate(group["members"]):
+                if not _iso_country(iso3):
+                    report.error(
+                        ("peer_groups", g_index, "members", m_index),
+                        f"'{iso3}' is not an ISO 3166-1 alpha-3 country code",
+                    )
+        for key in ("peer_groups", "other_indices"):
+            ids = [entry["id"] for entry in data.get(key, [])]
+            for index, entry_id in enumerate(ids):
+                if entry_id in ids[:index]:
+                    report.error((key, index, "id"), f"id '{entry_id}' is listed twice")
+        for index, record in enumerate(data.get("history", [])):
+            if record["edition"] == data["edition"] and record["version"] != data["version"]:
+                report.error(
+                    ("history", index, "version"),
+                    f"edition {record['edition']} is recorded with framework version "
+                    f"{record['version']}, but the framework is version {data['version']}",
+                    "raise version and add a history entry for the new edition",
+                )
 
     def _unique_id(
         self, report: _FileReport, seen: dict[str, Path_], value: str, path: Path_, what: str
@@ -272,7 +435,7 @@ class _Checker:
         data = doc.data if isinstance(doc.data, dict) else {}
         errors_before = self._error_count()
         self._check_identity(report, path, data, framework)
-        for section in ("context", "indicators"):
+        for section in ("context", "indicators", "other_indices"):
             for key, observations in _mapping_items(data.get(section)):
                 if isinstance(observations, list):
                     self._check_observations(
@@ -325,14 +488,16 @@ class _Checker:
         section, key = path
         target: Indicator | ContextFigure | None = None
         if framework is not None:
-            if section == "indicators":
-                known = {ind.id: ind for ind in framework.indicators}
-            else:
-                known = {fig.id: fig for fig in framework.context}  # type: ignore[misc]
+            known: dict[str, Any] = {
+                "indicators": {ind.id: ind for ind in framework.indicators},
+                "context": {fig.id: fig for fig in framework.context},
+                "other_indices": {index.id: index for index in framework.other_indices},
+            }[section]
             target = known.get(str(key))
-            if target is None and section == "indicators":
+            if target is None and section != "context":
+                what = "indicator" if section == "indicators" else "index"
                 report.error(
-                    path, f"unknown indicator '{key}'", _did_you_mean(str(key), known), key=True
+                    path, f"unknown {what} '{key}'", _did_you_mean(str(key), known), key=True
                 )
                 return
         years: dict[int, Path_] = {}
@@ -731,6 +896,67 @@ def _source(source_id: str, entry: dict[str, Any]) -> Source:
     return Source(id=source_id, **fields)
 
 
+def _spotlight(data: dict[str, Any], story: str) -> Spotlight:
+    def link(raw: dict[str, str]) -> Link:
+        return Link(raw["title"], raw["url"])
+
+    events = sorted(
+        (
+            Event(
+                e["date"],
+                e["track"],
+                e["title"],
+                link(e["source"]),
+                e.get("detail", ""),
+                e.get("quote", ""),
+            )
+            for e in data["events"]
+        ),
+        key=lambda e: e.date,
+    )
+    return Spotlight(
+        iso3=data["iso3"],
+        title=data["title"],
+        story=story,
+        tracks=tuple((t["id"], t["name"]) for t in data["tracks"]),
+        events=tuple(events),
+        targets=tuple(
+            Target(
+                t["id"],
+                t["name"],
+                t["value"],
+                t["unit"],
+                t["year"],
+                link(t["source"]),
+                t.get("unmeasured", ""),
+            )
+            for t in data.get("targets", [])
+        ),
+        measures=tuple(
+            Measure(
+                m["target"], m["name"], m["value"], m["date"], link(m["source"]), m.get("note", "")
+            )
+            for m in data.get("measures", [])
+        ),
+        peer_group=data.get("peer_group", ""),
+    )
+
+
+def _proposed(raw: dict[str, Any]) -> ProposedIndicator:
+    rubric = tuple(
+        RubricLevel(r["level"], float(r["score"]), r["description"]) for r in raw["rubric"]
+    )
+    return ProposedIndicator(
+        raw["id"],
+        raw["pillar"],
+        raw["layer"],
+        raw["name"],
+        raw["proxy_for"],
+        rubric,
+        raw["evidence_required"],
+    )
+
+
 def _indicator(raw: dict[str, Any], pillar: str) -> Indicator:
     common = dict(
         id=raw["id"],
@@ -742,6 +968,7 @@ def _indicator(raw: dict[str, Any], pillar: str) -> Indicator:
         higher_is_better=raw["direction"] == "higher_is_better",
         weight=float(raw["weight"]),
         default_source=raw["default_source"],
+        layer=raw["layer"],
     )
     if raw["kind"] == "assessed":
         rubric = tuple(
@@ -781,6 +1008,7 @@ def _country(
         indicators=observations("indicators"),
         missing=dict(data.get("missing", {})),
         narrative=data.get("narrative", ""),
+        other_indices=observations("other_indices"),
     )
 
 

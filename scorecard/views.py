@@ -9,9 +9,16 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass, field
+from typing import Any
 
-from .compute import CountryScore, IndicatorScore
-from .model import Country, Dataset, Indicator, Observation, Pillar, Source
+from .compute import (
+    CountryScore,
+    IndicatorScore,
+    LayerScore,
+    competition_ranks,
+    pillar_layer_score,
+)
+from .model import Country, Dataset, Indicator, Observation, OtherIndex, Pillar, Source
 from .sensitivity import RankInterval
 
 
@@ -34,6 +41,8 @@ class CountryView:
     interval: RankInterval | None
     rows: dict[str, list[IndicatorRow]]  # pillar id -> rows, in framework order
     pillar_intervals: dict[str, RankInterval]  # pillar id -> rank interval within the pillar
+    layers: dict[str, LayerScore]  # layer id -> score over all pillars
+    matrix: dict[tuple[str, str], LayerScore]  # (pillar id, layer id) -> score
     unranked_because: list[str] = field(default_factory=list)  # pillar names below coverage
 
     @property
@@ -66,28 +75,45 @@ class SiteView:
     summaries: dict[str, IndicatorSummary]
     correlations: dict[tuple[str, str], float | None]
     sources_used: list[Source]
+    agreements: list[Agreement] = field(default_factory=list)
+    editions: dict[int, list[CountryScore]] = field(default_factory=dict)
+    lens_medians: dict[Any, float] = field(default_factory=dict)  # layer or (pillar, layer)
 
     def country(self, iso3: str) -> CountryView:
         return next(c for c in self.countries if c.iso3 == iso3)
+
+    def peer_groups(self, iso3: str) -> list[PeerComparison]:
+        """The country against each group it belongs to, and against its region."""
+        return peer_comparisons(self, self.country(iso3))
+
+    def trend(self, iso3: str) -> list[TrendPoint]:
+        """The country's composite and pillars in each year the scorecard can be computed."""
+        return trend(self, iso3)
+
+    def history_warning(self) -> str:
+        """Editions made with other framework versions, if any (to warn readers)."""
+        framework = self.dataset.framework
+        older = [h for h in framework.history if h.version != framework.version]
+        return ", ".join(f"{h.edition} (version {h.version})" for h in older)
 
     @property
     def pillars(self) -> tuple[Pillar, ...]:
         return self.dataset.framework.pillars
 
 
-def site_view(
-    dataset: Dataset,
-    scores: list[CountryScore],
-    intervals: dict[str, RankInterval],
-    pillar_intervals: dict[str, dict[str, RankInterval]] | None = None,
-) -> SiteView:
-    """Build the view of the whole site."""
+def site_view(results: Any) -> SiteView:
+    """Build the view of the whole site from the pipeline's Results."""
+    dataset, scores = results.dataset, results.scores
     by_iso = {s.iso3: s for s in scores}
-    by_pillar = pillar_intervals or {}
+    by_pillar = results.pillar_intervals
     views = [
         _country_view(
-            dataset, c, by_iso[c.iso3], intervals.get(c.iso3),
+            dataset,
+            c,
+            by_iso[c.iso3],
+            results.intervals.get(c.iso3),
             {p: found[c.iso3] for p, found in by_pillar.items() if c.iso3 in found},
+            {layer: found[c.iso3] for layer, found in results.layers.items()},
         )
         for c in dataset.countries
     ]
@@ -107,7 +133,33 @@ def site_view(
         summaries={i.id: _summary(i, dataset) for i in dataset.framework.indicators},
         correlations=_correlations(dataset, scores),
         sources_used=_sources_used(dataset),
+        agreements=[agreement(dataset, index, views) for index in dataset.framework.other_indices],
+        editions=results.editions,
+        lens_medians=_lens_medians(dataset, ranked),
     )
+
+
+def _lens_medians(dataset: Dataset, ranked: list[CountryView]) -> dict[Any, float]:
+    """Median score of the ranked countries per layer and per (pillar, layer) cell."""
+    medians: dict[Any, float] = {}
+    framework = dataset.framework
+    for layer in framework.layers:
+        values = [c.layers[layer.id].score for c in ranked if c.layers[layer.id].score is not None]
+        if values:
+            medians[layer.id] = statistics.median(values)  # type: ignore[type-var]
+        for pillar in framework.pillars:
+            cell = (pillar.id, layer.id)
+            values = [c.matrix[cell].score for c in ranked if c.matrix[cell].score is not None]
+            if values:
+                medians[cell] = statistics.median(values)  # type: ignore[type-var]
+    return medians
+
+
+def lens_verdict(score: float | None, median: float | None) -> str:
+    """strong or dependent against the median country, or "" when level or unknown."""
+    if score is None or median is None or abs(score - median) < LEVEL_BAND:
+        return ""
+    return "strong" if score > median else "dependent"
 
 
 def _country_view(
@@ -116,6 +168,7 @@ def _country_view(
     score: CountryScore,
     interval: RankInterval | None,
     pillar_intervals: dict[str, RankInterval],
+    layers: dict[str, LayerScore],
 ) -> CountryView:
     rows: dict[str, list[IndicatorRow]] = {}
     for pillar in dataset.framework.pillars:
@@ -123,7 +176,12 @@ def _country_view(
             _row(country, ind, score.indicators.get(ind.id)) for ind in pillar.indicators
         ]
     unranked = [p.name for p in dataset.framework.pillars if score.pillars[p.id].score is None]
-    return CountryView(country, score, interval, rows, pillar_intervals, unranked)
+    matrix = {
+        (p.id, layer.id): pillar_layer_score(dataset.framework, score, p.id, layer.id)
+        for p in dataset.framework.pillars
+        for layer in dataset.framework.layers
+    }
+    return CountryView(country, score, interval, rows, pillar_intervals, layers, matrix, unranked)
 
 
 def _row(country: Country, indicator: Indicator, result: IndicatorScore | None) -> IndicatorRow:
@@ -192,3 +250,205 @@ def _sources_used(dataset: Dataset) -> list[Source]:
             for obs in observations:
                 seen.setdefault((obs.source.id, obs.source.url), obs.source)
     return sorted(seen.values(), key=lambda s: (s.producer.casefold(), s.title.casefold()))
+
+
+# -- peers -------------------------------------------------------------------------------------
+
+LEVEL_BAND = 2.5  # within this many points of the peers' median counts as level with them
+
+
+@dataclass(frozen=True)
+class PeerRow:
+    label: str
+    score: float | None
+    median: float | None  # of the other members with a score
+    difference: float | None
+
+    @property
+    def verdict(self) -> str:
+        """above, below or level (within LEVEL_BAND points), or "" without data."""
+        if self.difference is None:
+            return ""
+        if abs(self.difference) < LEVEL_BAND:
+            return "level"
+        return "above" if self.difference > 0 else "below"
+
+
+@dataclass(frozen=True)
+class PeerComparison:
+    id: str
+    name: str
+    basis: str
+    members: list[CountryView]  # the other members with a published composite
+    rows: list[PeerRow]  # composite first, then each pillar
+    compare: list[str]  # the country and up to four peers closest in composite score
+
+
+def peer_comparisons(site: SiteView, country: CountryView) -> list[PeerComparison]:
+    framework = site.dataset.framework
+    groups = [
+        (g.id, g.name, g.basis, set(g.members))
+        for g in framework.peer_groups
+        if country.iso3 in g.members
+    ]
+    region = {c.iso3 for c in site.countries if c.country.region == country.country.region}
+    groups.append(
+        (
+            f"region-{country.country.region.lower()}",
+            country.country.region,
+            "UN M49 region",
+            region,
+        )
+    )
+    result = []
+    for group_id, name, basis, members in groups:
+        others = [
+            c
+            for c in site.countries
+            if c.iso3 in members and c.iso3 != country.iso3 and c.score.composite is not None
+        ]
+        if not others:
+            continue
+        rows = [
+            _peer_row("composite", country.score.composite, [c.score.composite for c in others])
+        ]
+        rows += [
+            _peer_row(
+                p.id,
+                country.score.pillars[p.id].score,
+                [c.score.pillars[p.id].score for c in others],
+            )
+            for p in framework.pillars
+        ]
+        closest = sorted(
+            others,
+            key=lambda c: (abs((c.score.composite or 0) - (country.score.composite or 0)), c.iso3),
+        )
+        result.append(
+            PeerComparison(
+                group_id, name, basis, others, rows, [country.iso3] + [c.iso3 for c in closest[:4]]
+            )
+        )
+    return result
+
+
+def _peer_row(label: str, score: float | None, others: list[float | None]) -> PeerRow:
+    present = [v for v in others if v is not None]
+    median = statistics.median(present) if present else None
+    difference = None if score is None or median is None else score - median
+    return PeerRow(label, score, median, difference)
+
+
+# -- agreement with other indices -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgreementRow:
+    country: CountryView
+    value: float  # the other index's value
+    ours: int  # our composite rank among the countries both cover
+    theirs: int  # their rank among the same countries
+    driver: str = ""  # pillar id that pulls our rank towards or away from theirs
+    driver_rank: int | None = None  # the country's rank on that pillar among the same countries
+
+
+@dataclass(frozen=True)
+class Agreement:
+    index: OtherIndex
+    rows: list[AgreementRow]  # by our rank
+    spearman: float | None
+    disagreements: list[AgreementRow]  # largest rank differences first, at most five
+
+
+def agreement(dataset: Dataset, index: OtherIndex, countries: list[CountryView]) -> Agreement:
+    """Our ranks against another index's, over the countries both cover."""
+    common = []
+    for c in countries:
+        observations = c.country.other_indices.get(index.id)
+        if c.score.composite is not None and observations:
+            common.append((c, max(observations, key=lambda o: o.year).value))
+    ours = competition_ranks({c.iso3: c.score.composite for c, _ in common})
+    sign = -1 if index.kind == "rank" else 1  # rank 1 is best: negate so higher is better
+    theirs = competition_ranks({c.iso3: sign * value for c, value in common})
+    pillar_ranks = {
+        p.id: competition_ranks({c.iso3: c.score.pillars[p.id].score for c, _ in common})
+        for p in dataset.framework.pillars
+    }
+    rows = []
+    for c, value in common:
+        mine, other = ours[c.iso3], theirs[c.iso3]
+        driver, driver_rank = _driver(c.iso3, mine, other, pillar_ranks)  # type: ignore[arg-type]
+        rows.append(AgreementRow(c, value, mine, other, driver, driver_rank))  # type: ignore[arg-type]
+    rows.sort(key=lambda r: (r.ours, r.country.iso3))
+    rho = spearman([(float(r.ours), float(r.theirs)) for r in rows])
+    disagreements = sorted(
+        (r for r in rows if r.ours != r.theirs),
+        key=lambda r: (-abs(r.ours - r.theirs), r.country.iso3),
+    )[:5]
+    return Agreement(index, rows, rho, disagreements)
+
+
+def spearman(pairs: list[tuple[float, float]]) -> float | None:
+    """Spearman's rank correlation (ties get average ranks); None for fewer than five pairs."""
+    return pearson(_average_ranks(pairs)) if len(pairs) >= 5 else None
+
+
+def _driver(
+    iso3: str, ours: int, theirs: int, pillar_ranks: dict[str, dict[str, int | None]]
+) -> tuple[str, int | None]:
+    """The pillar whose rank lies furthest in the direction we differ from the other index."""
+    if ours == theirs:
+        return "", None
+    ranked = [(pid, ranks[iso3]) for pid, ranks in pillar_ranks.items() if ranks[iso3]]
+    if not ranked:
+        return "", None
+    # We rank it higher (a smaller number): the pillar where it ranks best explains it.
+    pick = min if ours < theirs else max
+    pid, rank = pick(ranked, key=lambda item: (item[1], item[0]))
+    return pid, rank
+
+
+def _average_ranks(pairs: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Spearman's ranks: ties get the mean of the positions they span."""
+
+    def ranks(values: list[float]) -> list[float]:
+        order = sorted(range(len(values)), key=lambda i: values[i])
+        result = [0.0] * len(values)
+        start = 0
+        while start < len(order):
+            end = start
+            while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+                end += 1
+            for k in range(start, end + 1):
+                result[order[k]] = (start + end) / 2 + 1
+            start = end + 1
+        return result
+
+    xs, ys = ranks([p[0] for p in pairs]), ranks([p[1] for p in pairs])
+    return list(zip(xs, ys, strict=True))
+
+
+# -- over time ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    year: int
+    composite: float | None
+    rank: int | None
+    pillars: dict[str, float | None]
+
+
+def trend(site: SiteView, iso3: str) -> list[TrendPoint]:
+    points = []
+    for year, scores in sorted(site.editions.items()):
+        score = next(s for s in scores if s.iso3 == iso3)
+        points.append(
+            TrendPoint(
+                year,
+                score.composite,
+                score.rank,
+                {pid: ps.score for pid, ps in score.pillars.items()},
+            )
+        )
+    return points

@@ -383,7 +383,25 @@
     update(true);
   }
 
+  /* A table wider than its container scrolls; keyboard users must be able to reach it. */
+  function markScrollableTables() {
+    Array.prototype.forEach.call(document.querySelectorAll(".table-scroll"), function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        var caption = box.querySelector("caption");
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", caption ? caption.textContent : "table");
+      } else if (box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+
   function init() {
+    markScrollableTables();
+    window.addEventListener("resize", markScrollableTables);
     Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), makeSortable);
     Array.prototype.forEach.call(document.querySelectorAll("[data-filter-region]"), setUpFilter);
     var chartsReady = drawCharts();

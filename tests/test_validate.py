@@ -119,7 +119,7 @@ def test_unknown_field_suggests_the_known_one(data):
     edit(data / "countries/FRA.yaml", "subregion:", "subregoin:")
     assert problems(data) == [
         f"{FRA}:6:1: error: subregoin: unknown field 'subregoin' (expected one of: context, "
-        "indicators, iso3, missing, name, narrative, region, subregion)\n"
+        "indicators, iso3, missing, name, narrative, other_indices, region, subregion)\n"
         "    tip: did you mean 'subregion'?"
     ]
 
@@ -544,15 +544,15 @@ def test_files_starting_with_underscore_or_dot_are_skipped(data, name):
 def test_duplicate_indicator_id(data):
     edit(data / "framework.yaml", "id: open_data", "id: developers")
     assert problems(data) == [
-        f"{FRAMEWORK}:112:13: error: pillars[2].indicators[1].id: indicator id 'developers' is "
-        "already used on line 66\n    tip: ids must be unique across pillars"
+        f"{FRAMEWORK}:128:13: error: pillars[2].indicators[1].id: indicator id 'developers' is "
+        "already used on line 79\n    tip: ids must be unique across pillars"
     ]
 
 
 def test_duplicate_pillar_id(data):
     edit(data / "framework.yaml", "  - id: governance", "  - id: talent")
     assert problems(data) == [
-        f"{FRAMEWORK}:89:9: error: pillars[2].id: pillar id 'talent' is already used on line 61\n"
+        f"{FRAMEWORK}:104:9: error: pillars[2].id: pillar id 'talent' is already used on line 74\n"
         "    tip: ids must be unique across pillars"
     ]
 
@@ -563,7 +563,7 @@ def test_duplicate_pillar_id(data):
 def test_low_goalpost_not_below_high(data, goalposts, low, high):
     edit(data / "framework.yaml", "goalposts: {low: 0, high: 50}", f"goalposts: {goalposts}")
     assert problems(data) == [
-        f"{FRAMEWORK}:56:20: error: pillars[0].indicators[1].goalposts: low goalpost ({low}) "
+        f"{FRAMEWORK}:69:20: error: pillars[0].indicators[1].goalposts: low goalpost ({low}) "
         f"must be below the high one ({high})\n"
         "    tip: use direction: lower_is_better to reverse the scale"
     ]
@@ -577,7 +577,7 @@ def test_log_scale_with_low_goalpost_not_above_zero(data, low):
         f"goalposts: {{low: {low}, high: 1000}}",
     )
     assert problems(data) == [
-        f"{FRAMEWORK}:45:26: error: pillars[0].indicators[0].goalposts.low: a log scale needs a "
+        f"{FRAMEWORK}:57:26: error: pillars[0].indicators[0].goalposts.low: a log scale needs a "
         f"low goalpost above 0, got {low}\n"
         "    tip: values at or below the low goalpost score 0, zeros included"
     ]
@@ -586,7 +586,7 @@ def test_log_scale_with_low_goalpost_not_above_zero(data, low):
 def test_unknown_default_source(data):
     edit(data / "framework.yaml", "default_source: odin-2024", "default_source: odin-2025")
     assert problems(data) == [
-        f"{FRAMEWORK}:122:25: error: pillars[2].indicators[1].default_source: unknown source "
+        f"{FRAMEWORK}:139:25: error: pillars[2].indicators[1].default_source: unknown source "
         "'odin-2025'\n    tip: did you mean 'odin-2024'?"
     ]
 
@@ -594,7 +594,7 @@ def test_unknown_default_source(data):
 def test_rubric_level_listed_twice(data):
     edit(data / "framework.yaml", "          - level: none\n", "          - level: draft\n")
     assert problems(data) == [
-        f"{FRAMEWORK}:107:20: error: pillars[2].indicators[0].rubric[2].level: rubric level "
+        f"{FRAMEWORK}:123:20: error: pillars[2].indicators[0].rubric[2].level: rubric level "
         "'draft' is listed twice"
     ]
 
@@ -613,13 +613,13 @@ def test_rubric_level_listed_twice(data):
 )
 def test_transform_steps(data, transform, column, message):
     edit(data / "framework.yaml", "transform: per_capita", f"transform: {transform}")
-    assert problems(data) == [f"{FRAMEWORK}:72:{column}: error: pillars[1].indicators[0].{message}"]
+    assert problems(data) == [f"{FRAMEWORK}:86:{column}: error: pillars[1].indicators[0].{message}"]
 
 
 def test_none_cannot_be_combined(data):
     edit(data / "framework.yaml", "transform: log", "transform: [none, log]")
     assert problems(data) == [
-        f"{FRAMEWORK}:44:20: error: pillars[0].indicators[0].transform: 'none' cannot be "
+        f"{FRAMEWORK}:56:20: error: pillars[0].indicators[0].transform: 'none' cannot be "
         "combined with other steps"
     ]
 
@@ -627,7 +627,7 @@ def test_none_cannot_be_combined(data):
 def test_log_must_be_the_last_step(data):
     edit(data / "framework.yaml", "transform: log", "transform: [log, per_capita]")
     assert problems(data) == [
-        f"{FRAMEWORK}:44:20: error: pillars[0].indicators[0].transform: log must be the last step"
+        f"{FRAMEWORK}:56:20: error: pillars[0].indicators[0].transform: log must be the last step"
     ]
 
 
@@ -636,7 +636,7 @@ def test_goalposts_on_an_assessed_indicator(data):
     goalposts = "\n        goalposts: {low: 0, high: 1}\n"
     edit(data / "framework.yaml", law, law.replace("\n", goalposts))
     assert problems(data) == [
-        f"{FRAMEWORK}:111:9: error: pillars[2].indicators[0].goalposts: 'goalposts' does not "
+        f"{FRAMEWORK}:127:9: error: pillars[2].indicators[0].goalposts: 'goalposts' does not "
         "apply to an assessed indicator (its rubric gives the scores)"
     ]
 

@@ -111,6 +111,19 @@ INDICATORS = {
     "ai_diffusion": [("msft_ai_diffusion_q1_2026", "msft-ai-diffusion-2026q1")],
 }
 
+# Other indices, for comparison only (framework.yaml: other_indices).
+OTHER_INDICES = {
+    "oxford_gairi_2023": [("oxford_gairi_2023", "oxford-gairi-2023")],
+    "oxford_gairi_2024": [("oxford_gairi_2024", "oxford-gairi-2024")],
+    "oxford_gairi_2025": [("oxford_gairi_2025", "oxford-gairi-2025")],
+    "imf_aipi_2023": [("imf_aipi_2023", "imf-aipi-2023")],
+    "tortoise_gai_2021": [("tortoise_gai_total_kaggle", "tortoise-gai-kaggle")],
+    "tortoise_gai_2023_top10": [("tortoise_gai_2023_rank", "tortoise-gai-2023-top10")],
+    "stanford_vibrancy_2024_top10": [
+        ("stanford_vibrancy_2024_rank", "stanford-vibrancy-2024-top10")
+    ],
+}
+
 CONTEXT = {
     "population": [("wb_population", "wb-wdi-population"), ("dgbas_population", "dgbas-taiwan")],
     "gdp": [("imf_weo_gdp_current_usd_bn", "imf-weo-2025-10")],
@@ -182,10 +195,21 @@ def render_country(iso3: str, rows: dict[str, dict]) -> str:
                 missing[key] = reason
         if observations:
             lines += [f"  {key}:", *_render_observations(observations, indent=4)]
+    lines += render_other_indices(rows)
     if missing:
         lines += ["", "missing:"]
         lines += [f"  {key}: {_text(reason)}" for key, reason in missing.items()]
     return "\n".join(lines) + "\n"
+
+
+def render_other_indices(rows: dict[str, dict]) -> list[str]:
+    """The other_indices section (empty when the country has none)."""
+    lines = []
+    for key, candidates in OTHER_INDICES.items():
+        observations = _observations(key, candidates, rows)
+        if observations:
+            lines += [f"  {key}:", *_render_observations(observations, indent=4)]
+    return ["", "other_indices:", *lines] if lines else []
 
 
 def _observations(key: str, candidates: list[tuple[str, str]], rows: dict[str, dict]) -> list[dict]:

@@ -1,0 +1,370 @@
+"""The sovereignty lens, peers, agreement with other indices and editions, worked by hand.
+
+The small fixture (tests/fixtures/README.md) weighs governance twice, so an indicator's
+share of the composite is 1/4 x 1/2 = 0.125 in compute and talent and 2/4 x 1/2 = 0.25 in
+governance. Its layers: territory = supercomputers, developers, internet_users;
+ownership = foreign_cloud, privacy_law; stack = open_data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from math import log10
+from types import SimpleNamespace
+
+import pytest
+
+from scorecard.compute import (
+    effective_weights,
+    layer_scores,
+    pillar_layer_score,
+    score_dataset,
+)
+from scorecard.model import Dataset, Observation, OtherIndex, Source
+from scorecard.views import PeerRow, agreement, lens_verdict, site_view, spearman
+
+from .conftest import edit, problems
+from .test_compute import SMALL
+
+DEU_SUPERCOMPUTERS = 100 * log10(30) / 3
+
+
+def by_iso(dataset: Dataset) -> dict:
+    return {s.iso3: s for s in score_dataset(dataset)}
+
+
+def test_effective_weights_are_each_indicators_share_of_the_composite():
+    assert effective_weights(SMALL.framework) == pytest.approx(
+        {
+            "supercomputers": 0.125,
+            "foreign_cloud": 0.125,
+            "developers": 0.125,
+            "internet_users": 0.125,
+            "privacy_law": 0.25,
+            "open_data": 0.25,
+        }
+    )
+
+
+def test_layer_scores_by_hand():
+    layers = layer_scores(SMALL.framework, score_dataset(SMALL))
+    territory, ownership, stack = layers["territory"], layers["ownership"], layers["stack"]
+    assert territory["FRA"].score == pytest.approx((100 + 50 + 90) / 3)
+    assert territory["DEU"].score == pytest.approx((DEU_SUPERCOMPUTERS + 100 + 60) / 3)
+    # ITA has no developers value: two thirds of the layer's weight, above the 0.5 threshold.
+    assert territory["ITA"].score == pytest.approx((0 + 80) / 2)
+    assert territory["ITA"].coverage == pytest.approx(2 / 3)
+    assert (territory["ITA"].present, territory["ITA"].total) == (2, 3)
+    # Governance indicators weigh twice as much as compute ones.
+    assert ownership["FRA"].score == pytest.approx((80 * 0.125 + 100 * 0.25) / 0.375)
+    assert ownership["ITA"].score == pytest.approx((0 * 0.125 + 50 * 0.25) / 0.375)
+    assert stack["DEU"].score == 50
+    assert [territory[iso].rank for iso in ("FRA", "DEU", "ITA")] == [1, 2, 3]
+
+
+def test_a_layer_below_the_coverage_threshold_has_no_score():
+    dataset = replace(
+        SMALL,
+        countries=tuple(
+            replace(
+                c,
+                indicators={
+                    k: v
+                    for k, v in c.indicators.items()
+                    if not (c.iso3 == "ITA" and k == "internet_users")
+                },
+            )
+            for c in SMALL.countries
+        ),
+    )
+    territory = layer_scores(dataset.framework, score_dataset(dataset))["territory"]
+    # ITA keeps only supercomputers: one third of the weight.
+    assert territory["ITA"].score is None
+    assert territory["ITA"].rank is None
+
+
+def test_pillar_by_layer_cells():
+    fra = by_iso(SMALL)["FRA"]
+    framework = SMALL.framework
+    assert pillar_layer_score(framework, fra, "compute", "territory").score == 100
+    assert pillar_layer_score(framework, fra, "compute", "ownership").score == 80
+    assert pillar_layer_score(framework, fra, "talent", "territory").score == (50 + 90) / 2
+    empty = pillar_layer_score(framework, fra, "compute", "stack")
+    assert (empty.score, empty.total) == (None, 0)  # no indicator: not measured, not zero
+
+
+@pytest.mark.parametrize(
+    ("score", "median", "verdict"),
+    [
+        (60, 50, "strong"),
+        (40, 50, "dependent"),
+        (51, 50, ""),
+        (None, 50, ""),
+        (50, None, ""),
+    ],
+)
+def test_lens_verdict_against_the_median(score, median, verdict):
+    assert lens_verdict(score, median) == verdict
+
+
+@pytest.mark.parametrize(
+    ("difference", "verdict"),
+    [
+        (2.4, "level"),
+        (-2.4, "level"),
+        (2.5, "above"),
+        (-3, "below"),
+        (None, ""),
+    ],
+)
+def test_peer_verdicts(difference, verdict):
+    assert PeerRow("compute", 50, 50, difference).verdict == verdict
+
+
+def test_spearman_by_hand_with_ties():
+    # x ranks 1..5; y has a tie at the top: ranks 1.5, 1.5, 3, 4, 5.
+    pairs = [(1, 10), (2, 10), (3, 8), (4, 7), (5, 1)]
+    x, y = [1, 2, 3, 4, 5], [4.5, 4.5, 3, 2, 1]  # y ranked ascending: 1 -> 1, ..., 10 -> 4.5
+    mx, my = 3, 3
+    sxy = sum((a - mx) * (b - my) for a, b in zip(x, y, strict=True))
+    sxx = sum((a - mx) ** 2 for a in x)
+    syy = sum((b - my) ** 2 for b in y)
+    assert spearman(pairs) == pytest.approx(sxy / (sxx * syy) ** 0.5)
+    assert spearman(pairs[:4]) is None  # fewer than five countries: not reported
+
+
+def with_other_index(values: dict[str, float], kind: str = "score") -> Dataset:
+    source = Source("x", "Producer", "An index", "https://example.org/")
+    countries = tuple(
+        replace(c, other_indices={"x": (Observation(2024, source, value=values[c.iso3]),)})
+        if c.iso3 in values
+        else c
+        for c in SMALL.countries
+    )
+    framework = replace(SMALL.framework, other_indices=(OtherIndex("x", "X", kind),))
+    return replace(SMALL, framework=framework, countries=countries)
+
+
+def views(dataset: Dataset):
+    scores = score_dataset(dataset)
+    results = SimpleNamespace(
+        dataset=dataset,
+        scores=scores,
+        intervals={},
+        pillar_intervals={},
+        layers=layer_scores(dataset.framework, scores),
+        editions={},
+    )
+    return site_view(results)
+
+
+def test_agreement_ranks_the_countries_both_cover_and_names_the_pillar_behind():
+    # Our ranks: FRA 1, DEU 2, ITA 3. Theirs (higher is better): DEU 1, ITA 2, FRA 3.
+    dataset = with_other_index({"FRA": 10, "DEU": 30, "ITA": 20})
+    result = agreement(dataset, dataset.framework.other_indices[0], views(dataset).countries)
+    rows = {r.country.iso3: r for r in result.rows}
+    assert [(iso, rows[iso].ours, rows[iso].theirs) for iso in ("FRA", "DEU", "ITA")] == [
+        ("FRA", 1, 3),
+        ("DEU", 2, 1),
+        ("ITA", 3, 2),
+    ]
+    # We rank FRA higher: its best pillar explains it (compute and governance tie at rank 1;
+    # the tie goes to the first id). We rank DEU and ITA lower: their worst pillar.
+    assert (rows["FRA"].driver, rows["FRA"].driver_rank) == ("compute", 1)
+    assert (rows["DEU"].driver, rows["DEU"].driver_rank) == ("governance", 2)
+    assert (rows["ITA"].driver, rows["ITA"].driver_rank) == ("governance", 3)
+    assert [r.country.iso3 for r in result.disagreements] == ["FRA", "DEU", "ITA"]
+    assert result.spearman is None
+
+
+def test_a_rank_index_counts_one_as_best_and_skips_countries_it_omits():
+    dataset = with_other_index({"FRA": 2, "DEU": 1}, kind="rank")
+    result = agreement(dataset, dataset.framework.other_indices[0], views(dataset).countries)
+    assert [(r.country.iso3, r.ours, r.theirs) for r in result.rows] == [
+        ("FRA", 1, 2),
+        ("DEU", 2, 1),
+    ]
+
+
+def test_a_past_edition_uses_only_the_data_up_to_its_year():
+    then = {s.iso3: s for s in score_dataset(SMALL, as_of=2023)}
+    # FRA's 2023 supercomputers value (500), not its 2024 one (5000).
+    assert then["FRA"].indicators["supercomputers"].score == pytest.approx(100 * log10(500) / 3)
+    assert then["FRA"].indicators["supercomputers"].observation.year == 2023
+    assert "developers" not in then["FRA"].indicators  # first recorded in 2024
+    assert all(s.composite is None for s in then.values())
+    assert by_iso(SMALL)["FRA"].indicators["supercomputers"].score == 100
+
+
+# -- validation of the lens, peers, other indices and spotlights -----------------------------
+
+
+FRAMEWORK = "indicators/framework.yaml"
+SPOTLIGHT = "indicators/spotlights/FRA.yaml"
+
+SPOTLIGHT_TEXT = """\
+iso3: FRA
+title: France's plan
+tracks:
+  - id: law
+    name: Law
+events:
+  - date: 2024-03-01
+    track: law
+    title: A law
+    source:
+      title: A ministry
+      url: https://example.org/law
+targets:
+  - id: gpus
+    name: GPUs by 2030
+    value: 1000
+    unit: GPUs
+    year: 2030
+    source: {title: A plan, url: "https://example.org/plan"}
+measures:
+  - target: gpus
+    name: GPUs installed
+    value: 100
+    date: 2025-01
+    source: {title: A report, url: "https://example.org/report"}
+"""
+
+
+def with_spotlight(data, text: str = SPOTLIGHT_TEXT, story: bool = True):
+    folder = data / "spotlights"
+    folder.mkdir()
+    (folder / "FRA.yaml").write_text(text, encoding="utf-8")
+    if story:
+        (folder / "FRA.md").write_text("# France's plan\n\nA story.\n", encoding="utf-8")
+    return folder / "FRA.yaml"
+
+
+def test_an_indicator_names_an_unknown_layer(data):
+    edit(data / "framework.yaml", "        layer: stack\n", "        layer: stak\n")
+    assert problems(data) == [
+        f"{FRAMEWORK}:{_line(data, 'layer: stak')}:16: error: pillars[2].indicators[1].layer: "
+        "unknown layer 'stak' (expected one of: territory, ownership, stack)\n"
+        "    tip: did you mean 'stack'?"
+    ]
+
+
+def test_the_history_must_agree_with_the_current_version(data):
+    text = (data / "framework.yaml").read_text(encoding="utf-8")
+    (data / "framework.yaml").write_text(
+        text + "\nhistory:\n  - edition: 2024\n    version: 2\n    changes: Second.\n",
+        encoding="utf-8",
+    )
+    assert problems(data) == [
+        f"{FRAMEWORK}:{_line(data, 'version: 2')}:14: error: history[0].version: edition 2024 "
+        "is recorded with framework version 2, but the framework is version 1\n"
+        "    tip: raise version and add a history entry for the new edition"
+    ]
+
+
+def test_peer_group_members_are_real_countries(data):
+    text = (data / "framework.yaml").read_text(encoding="utf-8")
+    (data / "framework.yaml").write_text(
+        text + "\npeer_groups:\n  - id: west\n    name: West\n    basis: A test.\n"
+        "    members: [FRA, XKX]\n",
+        encoding="utf-8",
+    )
+    assert problems(data) == [
+        f"{FRAMEWORK}:{_line(data, 'members: [FRA, XKX]')}:20: error: peer_groups[0].members[1]: "
+        "'XKX' is not an ISO 3166-1 alpha-3 country code"
+    ]
+
+
+def test_a_country_cites_an_index_the_framework_does_not_list(data):
+    path = data / "countries" / "FRA.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text + "\nother_indices:\n  oxford:\n    - value: 70\n      year: 2024\n"
+        "      source: itu-2024\n",
+        encoding="utf-8",
+    )
+    line = text.count("\n") + 3
+    assert problems(data) == [
+        f"indicators/countries/FRA.yaml:{line}:3: error: other_indices.oxford: unknown index "
+        "'oxford'"
+    ]
+
+
+def test_a_valid_spotlight_is_loaded(data):
+    from scorecard.validate import load_dataset
+
+    from .conftest import TODAY
+
+    with_spotlight(data)
+    dataset, warnings = load_dataset(data, today=TODAY)
+    assert warnings == []
+    (spotlight,) = dataset.spotlights
+    assert (spotlight.iso3, spotlight.title, spotlight.events[0].source.url) == (
+        "FRA",
+        "France's plan",
+        "https://example.org/law",
+    )
+    assert spotlight.story.startswith("# France's plan")
+    assert spotlight.measures[0].target == "gpus"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            "    track: law\n",
+            "    track: laws\n",
+            "events[0].track: unknown track 'laws' (expected one of: law)\n"
+            "    tip: did you mean 'law'?",
+        ),
+        (
+            "  - target: gpus\n",
+            "  - target: gpu\n",
+            "measures[0].target: unknown target 'gpu' (expected one of: gpus)\n"
+            "    tip: did you mean 'gpus'?",
+        ),
+        (
+            "url: https://example.org/law",
+            "url: javascript:alert(1)",
+            "events[0].source.url: 'javascript:alert(1)': only http and https addresses are "
+            "allowed, not 'javascript:'\n    tip: write the full address, e.g. https://…",
+        ),
+        ("date: 2024-03-01", "date: 2031-03-01", "events[0].date: '2031-03-01' is in the future"),
+        (
+            "iso3: FRA",
+            "iso3: DEU",
+            "iso3: 'DEU' does not match the file name 'FRA.yaml'\n"
+            "    tip: name the file DEU.yaml, or correct the code",
+        ),
+    ],
+)
+def test_spotlight_rules(data, old, new, message):
+    path = with_spotlight(data, SPOTLIGHT_TEXT.replace(old, new, 1))
+    text = path.read_text(encoding="utf-8")
+    key = new.strip().split(":")[0]
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if new.strip() in row)
+    column = text.splitlines()[line - 1].index(key) + len(key) + 3
+    assert problems(data) == [f"{SPOTLIGHT}:{line}:{column}: error: {message}"]
+
+
+def test_a_spotlight_needs_its_story(data):
+    with_spotlight(data, story=False)
+    assert problems(data) == [
+        f"{SPOTLIGHT}:1:1: error: the story FRA.md is missing beside FRA.yaml\n"
+        "    tip: write the spotlight's story in markdown there"
+    ]
+
+
+def test_a_spotlight_needs_a_country_file(data):
+    with_spotlight(data, SPOTLIGHT_TEXT.replace("iso3: FRA", "iso3: ESP"))
+    (data / "spotlights" / "FRA.yaml").rename(data / "spotlights" / "ESP.yaml")
+    (data / "spotlights" / "FRA.md").rename(data / "spotlights" / "ESP.md")
+    assert problems(data) == [
+        "indicators/spotlights/ESP.yaml:1:7: error: iso3: no country file for 'ESP'\n"
+        "    tip: add indicators/countries/ESP.yaml first"
+    ]
+
+
+def _line(data, text: str) -> int:
+    lines = (data / "framework.yaml").read_text(encoding="utf-8").splitlines()
+    return next(i for i, row in enumerate(lines, 1) if text in row)
