@@ -18,6 +18,7 @@ import markdown
 import nh3
 
 from . import charts, export
+from .compute import GEOMETRIC_FLOOR, TIE_DECIMALS
 from .config import Config
 from .i18n import translations
 from .model import Indicator, Observation, Spotlight
@@ -404,8 +405,8 @@ class _Renderer:
         return charts.script_json(
             {
                 "aggregation": framework.aggregation,
-                "geometric_floor": export.GEOMETRIC_FLOOR,
-                "tie_decimals": export.TIE_DECIMALS,
+                "geometric_floor": GEOMETRIC_FLOOR,
+                "tie_decimals": TIE_DECIMALS,
                 "pillars": [{"id": p.id, "name": p.name, "weight": p.weight} for p in view.pillars],
                 "indicators": [
                     {"id": i.id, "name": i.name, "pillar": i.pillar, "unit": i.unit}
