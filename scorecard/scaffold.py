@@ -62,7 +62,8 @@ def fill(template: str, iso3: str, name: str, regions: list[str]) -> str:
     }
     text = template
     for key, value in replacements.items():
-        text, count = re.subn(rf"(?m)^{key}: .*$", lambda _m, k=key, v=value: f"{k}: {v}", text)
+        line = f"{key}: {value}".replace("\\", "\\\\")  # a replacement: escape backslashes
+        text, count = re.subn(rf"(?m)^{key}: .*$", line, text)
         if count != 1:
             raise ScaffoldError(f"the template has {count} '{key}:' lines at the top level")
     title = f"# {name} ({iso3}): made from _template.yaml by `python build.py new {iso3}`."
