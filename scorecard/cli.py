@@ -1,4 +1,4 @@
-"""Command line: python build.py [build|check|diff|new] [options].
+"""Command line: python build.py [build|check|diff|new|serve] [options].
 
 Exit status: 0 success, 1 data errors (or warnings with --strict), 2 usage errors.
 """
@@ -9,6 +9,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__, github, pipeline, scaffold
 from . import diff as score_diff
@@ -19,8 +20,11 @@ from .load import display_path
 from .validate import files_checked
 from .write import UnsafePathError
 
+if TYPE_CHECKING:
+    from . import serve
+
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
-COMMANDS = ("build", "check", "diff", "new")
+COMMANDS = ("build", "check", "diff", "new", "serve")
 
 
 def main(argv: list[str] | None = None, *, project: Path | None = None) -> int:
@@ -40,6 +44,8 @@ def main(argv: list[str] | None = None, *, project: Path | None = None) -> int:
         return _diff(paths, args.ref, args.format)
     if args.command == "new":
         return _new(paths, args.iso3)
+    if args.command == "serve":
+        return _serve(paths, project, args.host, args.port)
     return _build(paths, project, args)
 
 
@@ -100,6 +106,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     new.add_argument("iso3", metavar="ISO3", help="ISO 3166-1 alpha-3 code, e.g. PRT")
     new.add_argument("--data", type=Path, metavar="DIR", help="data folder (default: indicators/)")
+    serve = commands.add_parser(
+        "serve",
+        help="build, serve on 127.0.0.1, rebuild and reload on every change",
+        description="Build the site, serve it, watch the data, schemas, templates and static "
+        "files, rebuild on every change and reload the open page. Problems show in the terminal "
+        "and over the page; the last good site stays. Ctrl-C stops.",
+    )
+    serve.add_argument(
+        "--data", type=Path, metavar="DIR", help="data folder (default: indicators/)"
+    )
+    serve.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: site/)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free)")
+    serve.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
     return parser
 
 
@@ -189,6 +208,52 @@ def _new(paths: pipeline.Paths, code: str) -> int:
     print("next: choose its region, replace or delete every PLACEHOLDER, then run")
     print("      python build.py check --strict")
     return EXIT_OK
+
+
+def _serve(paths: pipeline.Paths, project: Path, host: str, port: int) -> int:
+    from . import serve  # watchfiles loads only for this command
+
+    try:
+        config = load_config(project)
+    except ConfigError as exc:
+        return _usage_error(str(exc))
+    try:
+        server = serve.DevServer(paths, config, host, port)
+    except OSError as exc:
+        return _usage_error(
+            f"cannot serve on {host}:{port}: {exc.strerror or exc} (choose another with --port)"
+        )
+    try:
+        _served(server.build(), paths, set())
+        server.start()
+        watched = ", ".join(f"{_shown(p)}/" for p in server.builder.roots())
+        print(f"serving {_shown(paths.out)}/ at {server.url} (Ctrl-C to stop)", flush=True)
+        print(f"watching {watched}", flush=True)
+        server.watch(lambda outcome, changed: _served(outcome, paths, changed))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    print("stopped", flush=True)
+    return EXIT_OK
+
+
+def _served(outcome: serve.Outcome, paths: pipeline.Paths, changed: set[Path]) -> None:
+    """Print one build of `serve`: problems as `check` prints them, then one status line."""
+    what = ", ".join(sorted(_shown(p) for p in changed)) or "start"
+    if outcome.ok:
+        _report(outcome.problems, paths, annotate=False)  # warnings, if any
+        print(
+            f"built {_shown(paths.out)}/ in {outcome.seconds:.2f} s ({what}): "
+            f"{outcome.files} files",
+            flush=True,
+        )
+        return
+    for line in outcome.lines:
+        print(line, file=sys.stderr)
+    if outcome.detail:
+        print(outcome.detail.rstrip(), file=sys.stderr)
+    print(f"build failed ({what}); still serving the last good site", file=sys.stderr, flush=True)
 
 
 def _report(

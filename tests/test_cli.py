@@ -122,7 +122,7 @@ def test_unknown_command(project, capsys):
     err = usage_error(["frobnicate"], project, capsys)
     assert err.endswith(
         "build.py: error: argument COMMAND: invalid choice: 'frobnicate' (choose from 'build', "
-        "'check', 'diff', 'new')\n"
+        "'check', 'diff', 'new', 'serve')\n"
     )
 
 

@@ -1,0 +1,410 @@
+"""The development server: build, serve on 127.0.0.1, watch, rebuild, reload the open page.
+
+The site on disk is exactly what `python build.py` writes. Live reload lives only in the
+responses of this server: every HTML page it sends gets one external script (served from
+the reserved path /__scorecard__/, so the pages' `script-src 'self'` allows it), and its
+Content-Security-Policy's `connect-src` is relaxed to 'self' so that the script can listen
+to the server's events (Server-Sent Events). When a rebuild fails, the previous site stays
+on disk and keeps being served, and the script shows the problems in a banner over the page.
+
+Watching uses watchfiles (a maintained library, over the operating system's notifications).
+A change to templates, static assets or translations re-renders from the last computed
+scores; a change to the data or the schemas recomputes everything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.server
+import json
+import re
+import secrets
+import threading
+import time
+import traceback
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jinja2
+import watchfiles
+
+from . import pipeline
+from .config import Config
+from .errors import Problem, ScorecardError, summarise
+from .i18n import TranslationError
+from .load import display_path
+from .validate import SCHEMA_DIR, files_checked
+from .write import MARKER, UnsafePathError
+
+RESERVED = "/__scorecard__/"
+LIVE_JS = RESERVED + "live.js"
+EVENTS = RESERVED + "events"
+STATE = RESERVED + "state"
+KEEPALIVE_SECONDS = 15.0
+
+
+# -- building -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one build did: `lines` says what went wrong, as the terminal prints it."""
+
+    ok: bool
+    lines: list[str] = field(default_factory=list)  # problems and summary, or one error line
+    problems: list[Problem] = field(default_factory=list)  # data problems, warnings included
+    files: int = 0
+    seconds: float = 0.0
+    detail: str = ""  # a traceback, for failures that are not about the data
+
+
+class Builder:
+    """Builds the site into paths.out; reuses the last scores when only the look changed."""
+
+    def __init__(self, paths: pipeline.Paths, config: Config):
+        self.paths = paths
+        self.config = config
+        self._results: pipeline.Results | None = None
+        self._data_roots = [paths.data.resolve(), SCHEMA_DIR.resolve()]
+
+    def roots(self) -> list[Path]:
+        """The folders to watch (those that exist)."""
+        candidates = [
+            self.paths.data,
+            SCHEMA_DIR,
+            self.paths.templates,
+            self.paths.static,
+            self.paths.project_root / "locales",
+        ]
+        return [p for p in dict.fromkeys(c.resolve() for c in candidates) if p.is_dir()]
+
+    def build(self, changed: Collection[Path] = ()) -> Outcome:
+        """Build once; never raises for a problem in the data, templates or settings."""
+        started = time.perf_counter()
+        try:
+            if self._results is None or self._touches_data(changed):
+                self._results = None  # a failed compute must not leave stale scores behind
+                self._results = pipeline.compute(self.paths)
+            files = pipeline.render(self._results, self.paths, self.config)
+            pipeline.write_site(self.paths.out, files)
+        except ScorecardError as exc:
+            return Outcome(False, self._problem_lines(exc.problems), exc.problems)
+        except jinja2.TemplateError as exc:
+            return Outcome(False, [self._template_line(exc)], detail=traceback.format_exc())
+        except (UnsafePathError, TranslationError, OSError) as exc:
+            return Outcome(False, [f"error: {exc}"])
+        except Exception as exc:  # a bug should not stop the server; the traceback is printed
+            message = f"error: the build failed: {type(exc).__name__}: {exc}"
+            return Outcome(False, [message], detail=traceback.format_exc())
+        warnings = self._results.warnings
+        return Outcome(True, [], warnings, len(files), time.perf_counter() - started)
+
+    def _touches_data(self, changed: Collection[Path]) -> bool:
+        return not changed or any(
+            root in path.resolve().parents for path in changed for root in self._data_roots
+        )
+
+    def _problem_lines(self, problems: list[Problem]) -> list[str]:
+        lines = [p.format() for p in problems]
+        return [*lines, summarise(problems, files_checked(self.paths.data))]
+
+    def _template_line(self, exc: jinja2.TemplateError) -> str:
+        """`templates/x.html:12: error: message`, from the exception or its traceback."""
+        where = ""
+        if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+            where = f"{display_path(Path(exc.filename))}:{exc.lineno}: "
+        else:
+            templates = self.paths.templates.resolve()
+            frames = traceback.extract_tb(exc.__traceback__)
+            for frame in reversed(frames):
+                path = Path(frame.filename)
+                if path.is_absolute() and templates in path.resolve().parents:
+                    where = f"{display_path(path)}:{frame.lineno}: "
+                    break
+        message = exc.message if isinstance(exc, jinja2.TemplateSyntaxError) else str(exc)
+        return f"{where}error: {message}"
+
+
+# -- what the browser is told --------------------------------------------------------------------
+
+
+class LiveState:
+    """The current build and its problems; the event stream waits on it."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._session = secrets.token_hex(4)  # a restarted server reloads open pages
+        self._generation = 0
+        self._problems: list[str] = []
+        self._version = 0
+        self._closed = False
+
+    def built(self) -> None:
+        with self._condition:
+            self._generation += 1
+            self._problems = []
+            self._changed()
+
+    def failed(self, lines: list[str]) -> None:
+        with self._condition:
+            self._problems = list(lines)
+            self._changed()
+
+    def close(self) -> None:
+        with self._condition:
+            self._closed = True
+            self._condition.notify_all()
+
+    def _changed(self) -> None:
+        self._version += 1
+        self._condition.notify_all()
+
+    @property
+    def build_id(self) -> str:
+        with self._condition:
+            return f"{self._session}-{self._generation}"
+
+    def snapshot(self) -> dict[str, object]:
+        with self._condition:
+            return {"build": f"{self._session}-{self._generation}", "problems": self._problems}
+
+    def wait(self, seen: int, timeout: float) -> tuple[int, dict[str, object]] | None:
+        """Block until the state differs from version `seen`; None when closed."""
+        with self._condition:
+            self._condition.wait_for(lambda: self._closed or self._version != seen, timeout)
+            if self._closed:
+                return None
+            return self._version, self.snapshot()
+
+
+# -- serving ------------------------------------------------------------------------------------
+
+
+def inject(html: str, build_id: str) -> str:
+    """The page as served: the live-reload script added, connect-src relaxed to 'self'."""
+    html = re.sub(r"connect-src [^;\"]*", "connect-src 'self'", html, count=1)
+    tag = f'<script defer src="{LIVE_JS}" data-build="{build_id}"></script>\n'
+    head_end = html.find("</head>")
+    if head_end == -1:
+        return html + tag
+    return html[:head_end] + tag + html[head_end:]
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # the terminal is for build results
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")  # always the latest build
+        super().end_headers()
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        if path == LIVE_JS:
+            self._send(200, LIVE_SCRIPT.encode(), "text/javascript; charset=utf-8")
+        elif path == STATE:
+            body = json.dumps(self.server.state.snapshot()).encode()
+            self._send(200, body, "application/json")
+        elif path == EVENTS:
+            self._events()
+        elif path.startswith(RESERVED):
+            self._send(404, b"not found\n", "text/plain; charset=utf-8")
+        else:
+            self._site(path)
+
+    def _site(self, path: str) -> None:
+        target = Path(self.translate_path(self.path))
+        if target.is_dir():
+            if not path.endswith("/"):
+                self.send_response(301)
+                self.send_header("Location", path + "/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            target = target / "index.html"
+        if target.suffix == ".html" and target.is_file():
+            self._page(200, target)
+        elif target.is_file():
+            super().do_GET()
+        elif not (Path(self.directory) / MARKER).is_file():
+            self._send(503, self._no_site_page().encode(), "text/html; charset=utf-8")
+        elif (Path(self.directory) / "404.html").is_file():
+            self._page(404, Path(self.directory) / "404.html")
+        else:
+            self._send(404, b"not found\n", "text/plain; charset=utf-8")
+
+    def _page(self, status: int, file: Path) -> None:
+        try:
+            html = file.read_text(encoding="utf-8")
+        except OSError:  # swapped away by a rebuild between the check and the read
+            self._send(503, b"rebuilding, reload\n", "text/plain; charset=utf-8")
+            return
+        body = inject(html, self.server.state.build_id).encode("utf-8")
+        self._send(status, body, "text/html; charset=utf-8")
+
+    def _no_site_page(self) -> str:
+        page = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            "<title>No site yet</title></head><body><h1>No site yet</h1>"
+            "<p>The first build failed; the problems are shown above and in the terminal. "
+            "This page reloads when the build succeeds.</p></body></html>"
+        )
+        return inject(page, self.server.state.build_id)
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _events(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        state, seen = self.server.state, -1
+        with contextlib.suppress(OSError):  # the page went away
+            while True:
+                update = state.wait(seen, KEEPALIVE_SECONDS)
+                if update is None:
+                    return
+                version, snapshot = update
+                if version == seen:
+                    self.wfile.write(b": keep-alive\n\n")
+                else:
+                    seen = version
+                    self.wfile.write(f"data: {json.dumps(snapshot)}\n\n".encode())
+                self.wfile.flush()
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True  # an open event stream never blocks the exit
+    state: LiveState
+
+
+class DevServer:
+    """Build, serve and watch. Binding happens here, so a busy port fails early (OSError)."""
+
+    def __init__(self, paths: pipeline.Paths, config: Config, host: str, port: int):
+        self.builder = Builder(paths, config)
+        self.state = LiveState()
+        self.out = paths.out.absolute()
+        handler = _handler_for(self.out)
+        self._httpd = _Server((host, port), handler)
+        self._httpd.state = self.state
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        shown = host.decode() if isinstance(host, bytes) else host
+        return f"http://{shown}:{port}/"
+
+    def build(self, changed: Collection[Path] = ()) -> Outcome:
+        outcome = self.builder.build(changed)
+        if outcome.ok:
+            self.state.built()
+        else:
+            self.state.failed(outcome.lines)
+        return outcome
+
+    def start(self) -> None:
+        """Serve in a background thread."""
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def watch(
+        self,
+        on_build: Callable[[Outcome, set[Path]], None],
+        stop: threading.Event | None = None,
+    ) -> None:
+        """Rebuild on every change until `stop` is set (or Ctrl-C in the main thread)."""
+        for changes in self._changes(stop):
+            changed = {Path(path) for _, path in changes}
+            on_build(self.build(changed), changed)
+
+    def _changes(
+        self, stop: threading.Event | None
+    ) -> Iterator[set[tuple[watchfiles.Change, str]]]:
+        out = self.out
+        ignored = watchfiles.DefaultFilter()
+
+        def relevant(change: watchfiles.Change, path: str) -> bool:
+            target = Path(path)
+            inside_out = out == target or out in target.parents
+            staging = target.name.startswith(f".{out.name}.tmp-")
+            return ignored(change, path) and not inside_out and not staging
+
+        yield from watchfiles.watch(
+            *self.builder.roots(),
+            watch_filter=relevant,
+            stop_event=stop,
+            debounce=400,
+            step=50,
+            rust_timeout=500,
+            yield_on_timeout=False,
+        )
+
+    def close(self) -> None:
+        """Stop serving: end the event streams, then the server."""
+        self.state.close()
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join()
+        self._httpd.server_close()
+
+
+def _handler_for(directory: Path) -> Callable[..., _Handler]:
+    def handler(*args: object, **kwargs: object) -> _Handler:
+        return _Handler(*args, directory=str(directory), **kwargs)  # type: ignore[arg-type]
+
+    return handler
+
+
+# The script the server adds to every page it sends (never written to site/).
+LIVE_SCRIPT = r"""// Live reload: `build.py serve` adds it to the pages it sends.
+(function () {
+  'use strict';
+  var me = document.currentScript;
+  var loaded = me ? me.getAttribute('data-build') : null;
+  var banner = null;
+
+  function show(lines) {
+    if (!banner) {
+      banner = document.createElement('section');
+      banner.id = 'scorecard-live-problems';
+      banner.setAttribute('role', 'alert');
+      banner.style.cssText = 'position:fixed;top:0;left:0;right:0;z-index:2147483647;' +
+        'max-height:50vh;overflow:auto;margin:0;padding:0.75rem 1rem;background:#fff4f4;' +
+        'color:#5c0000;border-bottom:3px solid #b00020;font:14px/1.4 system-ui,sans-serif;' +
+        'box-shadow:0 2px 8px rgba(0,0,0,0.25)';
+      var title = document.createElement('strong');
+      title.textContent = 'The last change broke the build. This page shows the last good ' +
+        'build; fix the problems below and it reloads.';
+      var pre = document.createElement('pre');
+      pre.style.cssText = 'margin:0.5rem 0 0;white-space:pre-wrap;' +
+        'font:13px/1.4 ui-monospace,monospace';
+      banner.appendChild(title);
+      banner.appendChild(pre);
+      document.body.appendChild(banner);
+    }
+    banner.querySelector('pre').textContent = lines.join('\n');
+  }
+
+  function hide() {
+    if (banner) { banner.remove(); banner = null; }
+  }
+
+  var source = new EventSource('/__scorecard__/events');
+  source.onmessage = function (event) {
+    var state = JSON.parse(event.data);
+    if (state.problems.length) { show(state.problems); return; }
+    if (loaded !== null && state.build !== loaded) { source.close(); location.reload(); return; }
+    hide();
+  };
+})();
+"""

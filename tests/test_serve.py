@@ -1,0 +1,347 @@
+"""`python build.py serve`: build, serve on 127.0.0.1, watch, rebuild, tell the open page.
+
+The server runs in threads of this process (one serving, one watching) on a copy of the
+small fixture with real copies of the templates and static files, so that tests can edit
+them. Waits poll with a generous timeout and assert nothing about how long anything took.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from scorecard import pipeline
+from scorecard.cli import main
+from scorecard.config import Config
+from scorecard.serve import LIVE_JS, Builder, DevServer, Outcome, inject
+
+from .conftest import FIXTURE, REPO, edit, tree
+
+TIMEOUT = 120.0  # seconds; generous, for a loaded machine: nothing asserts a duration
+QUOTED_PROBLEM = (
+    "indicators/countries/FRA.yaml:35:14: error: indicators.internet_users[0].value: "
+    "expected a number, got text '90'\n"
+    "    tip: write the number without quotes, thousands separators or %"
+)
+
+
+def wait_until(
+    condition: Callable[[], Any], what: str, timeout: float = TIMEOUT, fail: bool = True
+) -> Any:
+    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(0.05)
+    if fail:
+        pytest.fail(f"gave up waiting for {what}")
+    return None
+
+
+def copy_project(root: Path) -> Path:
+    """The small fixture as indicators/, with copies (not links) of templates and static."""
+    shutil.copytree(FIXTURE, root / "indicators")
+    for name in ("templates", "static", "locales"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, root / name)
+    return root
+
+
+class Live:
+    """A running dev server with its watcher, and ways to look at it."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.paths = pipeline.Paths.for_project(root)
+        self.server = DevServer(self.paths, Config(), "127.0.0.1", 0)
+        self.outcomes: list[Outcome] = []
+        self.first = self.server.build()
+        self.server.start()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(
+            target=self.server.watch,
+            args=(lambda outcome, _changed: self.outcomes.append(outcome),),
+            kwargs={"stop": self.stop},
+            daemon=True,
+        )
+        self.thread.start()
+        self._until_watching()
+
+    def _until_watching(self) -> None:
+        """Touch a file the build skips until a rebuild shows that the watcher is running.
+
+        Rebuilds of the probe may still be under way afterwards; tests therefore wait for
+        what their own edit causes, never for "the next build".
+        """
+        probe = self.paths.data / "countries" / "_probe.yaml"
+        deadline = time.monotonic() + TIMEOUT
+        while not self.outcomes:
+            if time.monotonic() > deadline:
+                pytest.fail("the watcher never reported a change")
+            probe.write_text(f"# {time.monotonic()}\n", encoding="utf-8")
+            wait_until(lambda: self.outcomes, "a rebuild", timeout=2.0, fail=False)
+        probe.unlink()
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(TIMEOUT)
+        assert not self.thread.is_alive(), "the watcher did not stop"
+        self.server.close()
+
+    @property
+    def port(self) -> int:
+        return int(self.server.url.rsplit(":", 1)[1].strip("/"))
+
+    def get(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            connection.close()
+
+    def state(self) -> dict[str, Any]:
+        return json.loads(self.get("/__scorecard__/state")[2])
+
+    def page(self, path: str) -> str:
+        """The page as served, without the build id (which changes with every build)."""
+        return re.sub(r'data-build="[^"]*"', "", self.get(path)[2].decode("utf-8"))
+
+    def problems(self, expected: list[str]) -> dict[str, Any]:
+        """Wait until the server reports exactly `expected` (e.g. [] once fixed)."""
+        return wait_until(lambda: (s := self.state())["problems"] == expected and s, expected)
+
+
+@pytest.fixture
+def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
+    root = copy_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    running = Live(root)
+    yield running
+    running.close()
+
+
+# -- what the browser gets -----------------------------------------------------------------------
+
+
+def test_pages_get_the_live_script_and_the_files_on_disk_do_not(live):
+    status, headers, body = live.get("/countries/FRA/")
+    page = body.decode("utf-8")
+    assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
+    assert f'<script defer src="{LIVE_JS}" data-build="' in page
+    assert "connect-src 'self'" in page and "connect-src 'none'" not in page
+    on_disk = (live.root / "site/countries/FRA/index.html").read_text(encoding="utf-8")
+    assert "connect-src 'none'" in on_disk
+    assert [p for p, data in tree(live.root / "site").items() if b"__scorecard__" in data] == []
+
+
+def test_the_site_on_disk_is_a_normal_build(live, tmp_path, capsys):
+    assert main(["build", "-q", "--out", str(tmp_path / "plain")], project=live.root) == 0
+    assert tree(live.root / "site") == tree(tmp_path / "plain")
+
+
+def test_the_script_redirects_and_other_files(live):
+    status, headers, body = live.get(LIVE_JS)
+    assert (status, headers["Content-Type"]) == (200, "text/javascript; charset=utf-8")
+    assert b"new EventSource('/__scorecard__/events')" in body
+    status, headers, _ = live.get("/countries/FRA")
+    assert (status, headers["Location"]) == (301, "/countries/FRA/")
+    status, _, body = live.get("/data/scores.json")
+    assert status == 200 and body == (live.root / "site/data/scores.json").read_bytes()
+    status, _, body = live.get("/no/such/page.html")
+    assert status == 404 and LIVE_JS.encode() in body  # the site's 404 page, live too
+    assert live.get("/__scorecard__/nothing")[0] == 404
+
+
+def test_injection_keeps_the_rest_of_the_policy():
+    html = (
+        '<head><meta http-equiv="Content-Security-Policy" content="default-src \'self\'; '
+        "script-src 'self'; connect-src 'none'; object-src 'none'\"></head><body></body>"
+    )
+    assert inject(html, "abc-1") == (
+        '<head><meta http-equiv="Content-Security-Policy" content="default-src \'self\'; '
+        "script-src 'self'; connect-src 'self'; object-src 'none'\">"
+        '<script defer src="/__scorecard__/live.js" data-build="abc-1"></script>\n'
+        "</head><body></body>"
+    )
+
+
+# -- rebuilding ----------------------------------------------------------------------------------
+
+
+def test_an_edit_is_rebuilt_and_served(live):
+    edit(live.root / "indicators/countries/FRA.yaml", "name: France", "name: République")
+    wait_until(lambda: "République" in live.page("/countries/FRA/"), "the edit on the page")
+    assert live.state()["problems"] == []
+    on_disk = (live.root / "site/countries/FRA/index.html").read_text(encoding="utf-8")
+    assert "République" in on_disk and "__scorecard__" not in on_disk
+
+
+def test_a_data_error_keeps_the_last_good_site_and_shows_the_problem(live):
+    edit(live.root / "indicators/countries/FRA.yaml", "value: 90\n", "value: '90'\n")
+    broken = live.problems([QUOTED_PROBLEM, "1 error and 0 warnings in 1 file (5 checked)"])
+    assert not live.outcomes[-1].ok
+    # The last good site stays, on disk and served; the page's script shows the problems.
+    plain = tmp_build(live.root)
+    assert tree(live.root / "site") == tree(plain)
+    last_good = (live.root / "site/countries/FRA/index.html").read_text(encoding="utf-8")
+    assert live.page("/countries/FRA/") == inject(last_good, "").replace(' data-build=""', " ")
+    edit(live.root / "indicators/countries/FRA.yaml", "value: '90'\n", "value: 90\n")
+    fixed = live.problems([])
+    assert fixed["build"] != broken["build"]
+
+
+def tmp_build(root: Path) -> Path:
+    """The site that `build` makes from the data as it was before the break (git-free)."""
+    good = root.parent / "good"
+    shutil.copytree(root / "indicators", good / "indicators")
+    edit(good / "indicators/countries/FRA.yaml", "value: '90'\n", "value: 90\n")
+    out = root.parent / "good-site"
+    assert (
+        main(["build", "-q", "--data", str(good / "indicators"), "--out", str(out)], project=root)
+        == 0
+    )
+    return out
+
+
+def test_a_template_error_names_the_template_and_line(live):
+    template = live.root / "templates/data.html"
+    template.write_text("{% endif %}\n" + template.read_text(encoding="utf-8"), encoding="utf-8")
+    live.problems(["templates/data.html:1: error: Encountered unknown tag 'endif'."])
+
+
+def test_the_event_stream_tells_the_open_page(live):
+    connection = http.client.HTTPConnection("127.0.0.1", live.port, timeout=TIMEOUT)
+    connection.request("GET", "/__scorecard__/events")
+    response = connection.getresponse()
+    assert response.getheader("Content-Type") == "text/event-stream"
+
+    def event_until(condition: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        """Read events until one satisfies `condition` (earlier rebuilds may come first)."""
+        while True:
+            line = response.fp.readline().decode("utf-8")
+            assert line, "the event stream closed"
+            if line.startswith("data: "):
+                event = json.loads(line.removeprefix("data: "))
+                if condition(event):
+                    return event
+
+    try:
+        first = event_until(lambda e: True)  # the state at once, on connecting
+        assert set(first) == {"build", "problems"}
+        edit(live.root / "indicators/countries/FRA.yaml", "value: 90\n", "value: '90'\n")
+        event_until(lambda e: e["problems"][:1] == [QUOTED_PROBLEM])
+        edit(live.root / "indicators/countries/FRA.yaml", "value: '90'\n", "value: 90\n")
+        fixed = event_until(lambda e: e["problems"] == [])
+        assert fixed["build"] != first["build"]
+    finally:
+        connection.close()
+
+
+# -- building, without a server ------------------------------------------------------------------
+
+
+def test_a_change_to_the_look_reuses_the_scores(tmp_path, monkeypatch):
+    root = copy_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    calls = []
+    real = pipeline.compute
+    monkeypatch.setattr(pipeline, "compute", lambda paths: calls.append(1) or real(paths))
+    builder = Builder(pipeline.Paths.for_project(root), Config())
+    assert builder.build().ok and len(calls) == 1
+    assert builder.build({root / "static/style.css"}).ok and len(calls) == 1
+    assert builder.build({root / "templates/data.html"}).ok and len(calls) == 1
+    assert builder.build({root / "indicators/countries/FRA.yaml"}).ok and len(calls) == 2
+
+
+def test_a_failed_first_build_serves_a_page_that_waits(tmp_path, monkeypatch):
+    root = copy_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    edit(root / "indicators/countries/FRA.yaml", "value: 90\n", "value: '90'\n")
+    server = DevServer(pipeline.Paths.for_project(root), Config(), "127.0.0.1", 0)
+    try:
+        assert server.build().lines[0] == QUOTED_PROBLEM
+        server.start()
+        port = int(server.url.rsplit(":", 1)[1].strip("/"))
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+        connection.request("GET", "/")
+        response = connection.getresponse()
+        body = response.read().decode("utf-8")
+        connection.close()
+        assert response.status == 503
+        assert "The first build failed" in body and LIVE_JS in body
+        assert not (root / "site").exists()
+    finally:
+        server.close()
+
+
+# -- the command ---------------------------------------------------------------------------------
+
+
+def test_a_busy_port_is_a_usage_error(tmp_path, monkeypatch, capsys):
+    root = copy_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["serve", "--port", str(port)], project=root) == 2
+    assert capsys.readouterr().err == (
+        f"build.py: error: cannot serve on 127.0.0.1:{port}: Address already in use "
+        "(choose another with --port)\n"
+    )
+    assert not (root / "site").exists()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX")
+def test_ctrl_c_stops_cleanly(tmp_path):
+    root = copy_project(tmp_path / "project")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}  # this checkout's package, whatever is installed
+    child = subprocess.Popen(
+        [sys.executable, "-m", "scorecard", "serve", "--port", "0"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = []
+        while not any(line.startswith("serving ") for line in lines):
+            line = child.stdout.readline()
+            assert line, f"serve exited early: {child.stderr.read()}"
+            lines.append(line)
+        url = lines[-1].split(" at ", 1)[1].split(" ", 1)[0]
+        assert url.startswith("http://127.0.0.1:")
+        assert re.fullmatch(r"built site/ in \d+\.\d\d s \(start\): \d+ files\n", lines[0])
+        host_port = url.removeprefix("http://").strip("/")
+        connection = http.client.HTTPConnection(*host_port.split(":"), timeout=TIMEOUT)
+        connection.request("GET", "/")
+        assert connection.getresponse().status == 200
+        connection.close()
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=TIMEOUT)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert child.returncode == 0, err
+    assert out.endswith("stopped\n")
+    assert err == ""
