@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+
+# Control characters and bidirectional overrides, shown escaped: a file name or a value
+# quoted in a message must not break the line, colour the terminal or reorder the text.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 class Severity(StrEnum):
@@ -31,10 +36,14 @@ class Problem:
         """Render as ``path:line:col: severity: field: message`` (plus a tip line)."""
         where = f"{self.path}:{self.line}:{self.column}" if self.line else self.path
         what = f"{self.field}: {self.message}" if self.field else self.message
-        text = f"{where}: {self.severity.value}: {what}"
+        text = _printable(f"{where}: {self.severity.value}: {what}")
         if self.tip:
-            text += f"\n    tip: {self.tip}"
+            text += f"\n    tip: {_printable(self.tip)}"
         return text
+
+
+def _printable(text: str) -> str:
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class ScorecardError(Exception):

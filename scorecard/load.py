@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import Problem, Severity
-from .yamlsafe import Document, YamlFileError, YamlIssue, load_bytes
+from .yamlsafe import (
+    MAX_FILE_BYTES,
+    Document,
+    YamlFileError,
+    YamlIssue,
+    load_bytes,
+    too_large,
+)
 
 FRAMEWORK_FILE = "framework.yaml"
 SOURCES_FILE = "sources.yaml"
@@ -44,8 +51,8 @@ def discover(root: Path) -> DataFiles:
 
 def display_path(path: Path) -> str:
     """The path as a contributor would type it: relative to the working folder if inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    try:  # the link's own name, not its target's, when the file is a symbolic link
+        return str((path.parent.resolve() / path.name).relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 
@@ -54,11 +61,16 @@ def read_yaml(path: Path, problems: list[Problem]) -> Document | None:
     """Read one YAML file; on failure append Problems and return None."""
     shown = display_path(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)  # never more, whatever the file's size
+            size = max(os.fstat(file.fileno()).st_size, len(raw))
     except OSError as exc:
         problems.append(
             Problem(shown, 0, 0, Severity.ERROR, "", f"cannot read file: {exc.strerror}")
         )
+        return None
+    if size > MAX_FILE_BYTES:
+        problems.append(issue_problem(shown, too_large(size)))
         return None
     try:
         doc, issues = load_bytes(raw)

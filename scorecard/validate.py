@@ -51,6 +51,9 @@ from .yamlsafe import Document
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 TRANSFORM_STEPS = ("per_capita", "per_gdp", "log")
+# No number in a data file may be larger than this (or NaN or infinite): beyond it a value
+# is a mistake, and weights or goalposts that large overflow the arithmetic of the scores.
+MAX_MAGNITUDE = 1e15
 
 Path_ = tuple[str | int, ...]
 
@@ -550,13 +553,9 @@ class _Checker:
         value = obs["value"]
         if not isinstance(value, int | float) or isinstance(value, bool):
             return  # the schema reports the type
-        if not math.isfinite(value):
-            report.error(
-                (*path, "value"),
-                f"{value} is not a finite number",
-                "leave the indicator out when the value is unknown",
-            )
-        elif not target.valid_min <= value <= target.valid_max:
+        if not abs(value) <= MAX_MAGNITUDE:
+            return  # reported with the schema (NaN, infinite or too large)
+        if not target.valid_min <= value <= target.valid_max:
             report.error(
                 (*path, "value"),
                 f"{_number(value)} is outside the plausible range "
@@ -672,6 +671,19 @@ class _Checker:
                 )
 
     def _read(self, path: Path) -> Document | None:
+        if not path.resolve().is_relative_to(self.files.root.resolve()):
+            self.problems.append(
+                Problem(
+                    display_path(path),
+                    0,
+                    0,
+                    Severity.ERROR,
+                    "",
+                    "is a link to a file outside the data folder",
+                    "data files must be files in the data folder, not links to elsewhere",
+                )
+            )
+            return None
         return read_yaml(path, self.problems)
 
     def _error_count(self) -> int:
@@ -689,7 +701,29 @@ def _validator(name: str) -> jsonschema.Draft7Validator:
     ]
     registry: Registry = Registry().with_resources(resources)
     schema = registry.contents(name)
-    return jsonschema.Draft7Validator(schema, registry=registry)
+    return _Draft7(schema, registry=registry)
+
+
+def _ecma_pattern(
+    validator: jsonschema.Draft7Validator, pattern: str, instance: Any, schema: dict[str, Any]
+) -> Iterator[jsonschema.ValidationError]:
+    """`pattern` with JSON Schema's (ECMA-262) meaning of `$`: the end of the text.
+
+    Python's `$` also matches before a final newline, so "KOR\\n" would pass "^[A-Z]{3}$"
+    and reach file names and URLs.
+    """
+    if validator.is_type(instance, "string") and not _anchored(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def _anchored(pattern: str) -> re.Pattern[str]:
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + r"\Z"
+    return re.compile(pattern)
+
+
+_Draft7 = jsonschema.validators.extend(jsonschema.Draft7Validator, {"pattern": _ecma_pattern})
 
 
 def _schema_check(report: _FileReport, schema_name: str) -> bool:
@@ -702,7 +736,38 @@ def _schema_check(report: _FileReport, schema_name: str) -> bool:
             if (path, message) not in reported:
                 reported.add((path, message))
                 report.error(path, message, tip, key=key)
-    return not errors
+    unusable = _unusable_numbers(report.doc.data)
+    for path, message in unusable:
+        tip = "leave the indicator out when the value is unknown" if path[-1:] == ("value",) else ""
+        report.error(path, message, tip)
+    return not errors and not unusable
+
+
+def _unusable_numbers(data: Any) -> list[tuple[Path_, str]]:
+    """Numbers the arithmetic cannot use: NaN, infinities and anything beyond MAX_MAGNITUDE.
+
+    JSON Schema cannot say "finite" (NaN passes every minimum and maximum), and a huge
+    number overflows floats in the scores, so every file gets this check.
+    """
+    found, pending = [], [((), data)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, dict | list):
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            pending.extend(((*path, k), v) for k, v in items)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            if isinstance(value, float) and not math.isfinite(value):
+                found.append((path, f"{value} is not a finite number"))
+            elif abs(value) > MAX_MAGNITUDE:
+                shown = (
+                    f"{value:.3g}"
+                    if isinstance(value, float)
+                    else f"a {len(str(abs(value)))}-digit number"
+                )
+                found.append(
+                    (path, f"{shown} is too large (numbers in data files are at most 1e15)")
+                )
+    return found
 
 
 def _explain(error: jsonschema.ValidationError) -> Iterator[tuple[Path_, str, str, bool]]:

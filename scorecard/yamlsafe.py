@@ -23,12 +23,26 @@ import yaml
 MAX_FILE_BYTES = 1_000_000
 MAX_DEPTH = 24
 MAX_SCALAR_CHARS = 20_000
+MAX_KEY_CHARS = 1_000  # YAML's own limit for implicit keys is 1,024; `? key` has none
 TOO_DEEP = f"structure nested too deeply (limit {MAX_DEPTH} levels)"
 
 Path = tuple[str | int, ...]
 Position = tuple[int, int]  # 1-based line and column
 
 _TAG = "tag:yaml.org,2002:"
+
+# Characters no key or value may hold, even when written as an escape (\0, \e, \uFFFE):
+# control characters (but tab, newline and carriage return), surrogates, noncharacters and
+# a byte-order mark past the start. The reader refuses most of them raw; escapes in double
+# quotes would otherwise smuggle them into the pages (where HTML forbids them) and into
+# terminal messages, and an invisible U+FEFF makes "France" differ from "France".
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufeff"
+    + "".join(
+        f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
+    )
+    + "]"
+)
 
 # YAML 1.2 core schema: only true/false are booleans, no octal 010, no dates, no 12:30.
 _PLAIN_TYPES = [
@@ -126,9 +140,7 @@ def load_bytes(raw: bytes) -> tuple[Document, list[YamlIssue]]:
 
 def _decode(raw: bytes) -> str:
     if len(raw) > MAX_FILE_BYTES:
-        raise YamlFileError(
-            YamlIssue(0, 0, (), f"file is {len(raw):,} bytes; the limit is {MAX_FILE_BYTES:,}")
-        )
+        raise YamlFileError(too_large(len(raw)))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -144,6 +156,11 @@ def _decode(raw: bytes) -> str:
             )
         ) from None
     return text.removeprefix("\ufeff")
+
+
+def too_large(size: int) -> YamlIssue:
+    """The issue of a file of `size` bytes, over MAX_FILE_BYTES."""
+    return YamlIssue(0, 0, (), f"file is {size:,} bytes; the limit is {MAX_FILE_BYTES:,}")
 
 
 def _syntax_issue(exc: yaml.MarkedYAMLError, text: str) -> YamlIssue:
@@ -207,15 +224,7 @@ class _Builder:
         path = self._child_path()
         if not self._discarding():
             self.document.values[path] = position
-        if len(event.value) > MAX_SCALAR_CHARS:
-            raise YamlFileError(
-                YamlIssue(
-                    *position,
-                    path,
-                    f"value is {len(event.value):,} characters long; "
-                    f"the limit is {MAX_SCALAR_CHARS:,}",
-                )
-            )
+        _check_text(event.value, position, path, MAX_SCALAR_CHARS, "value")
         try:
             value = _scalar_value(event)
         except ValueError as exc:
@@ -232,6 +241,7 @@ class _Builder:
             raise YamlFileError(
                 YamlIssue(*position, frame.path, f"tag {_short(event.tag)} is not allowed")
             )
+        _check_text(key, position, frame.path, MAX_KEY_CHARS, "key")
         path = (*frame.path, key)
         frame.key = key
         if frame.dropped:  # inside a duplicate's value, which is discarded unchecked
@@ -327,6 +337,25 @@ class _Frame:
     @property
     def wants_key(self) -> bool:
         return isinstance(self.container, dict) and self.key is None
+
+
+def _check_text(text: str, position: Position, path: Path, limit: int, what: str) -> None:
+    if len(text) > limit:
+        raise YamlFileError(
+            YamlIssue(
+                *position, path, f"{what} is {len(text):,} characters long; the limit is {limit:,}"
+            )
+        )
+    found = _FORBIDDEN.search(text)
+    if found:
+        raise YamlFileError(
+            YamlIssue(
+                *position,
+                path,
+                f"character U+{ord(found.group()):04X} is not allowed in a YAML file",
+                "remove it (it is often invisible in editors), or its escape such as \\0 or \\e",
+            )
+        )
 
 
 def _scalar_value(event: yaml.ScalarEvent) -> Any:

@@ -265,6 +265,41 @@ def test_other_control_characters_are_refused():
     )
 
 
+ESCAPE_TIP = "remove it (it is often invisible in editors), or its escape such as \\0 or \\e"
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("\\0", "U+0000"),
+        ("\\e[31m", "U+001B"),
+        ("\\x7f", "U+007F"),
+        ("\\x85", "U+0085"),
+        ("\\uFEFF", "U+FEFF"),
+        ("\\uFFFE", "U+FFFE"),
+        ("\\U0010FFFF", "U+10FFFF"),
+    ],
+)
+def test_control_characters_written_as_escapes_are_refused(written, code):
+    assert refused(f'a: ok\nb: "x{written}y"\n') == YamlIssue(
+        2, 4, ("b",), f"character {code} is not allowed in a YAML file", ESCAPE_TIP
+    )
+    assert (
+        refused(f'"k{written}": 1\n').message == f"character {code} is not allowed in a YAML file"
+    )
+
+
+def test_tabs_newlines_and_a_leading_byte_order_mark_are_fine():
+    assert load(b'\xef\xbb\xbfa: "x\\ty\\r\\nz"\n') == {"a": "x\ty\r\nz"}
+
+
+def test_very_long_keys_are_refused():
+    assert refused("? " + "k" * 1_001 + "\n: 1\n") == YamlIssue(
+        1, 3, (), "key is 1,001 characters long; the limit is 1,000"
+    )
+    assert load("? " + "k" * 1_000 + "\n: 1\n") == {"k" * 1_000: 1}
+
+
 def test_tab_indentation_gets_a_tip():
     assert refused("a:\n\tb: 1\n") == YamlIssue(
         2,
@@ -402,8 +437,17 @@ _TYPED = re.compile(
     r"|\.(?:nan|NaN|NAN))"
 )
 # PyYAML's emitter folds the Unicode line breaks NEL, LS and PS in quoted text into spaces
-# (yaml.safe_load does not get them back either), so they are left out too.
-_CHARS = st.characters(codec="utf-8", exclude_characters="\x85\u2028\u2029")
+# (yaml.safe_load does not get them back either), so they are left out too; so are the
+# characters no value may hold (control characters, noncharacters: see below).
+_NONCHARACTERS = "".join(chr(p * 0x10000 + 0xFFFE) + chr(p * 0x10000 + 0xFFFF) for p in range(17))
+_CHARS = st.characters(
+    codec="utf-8",
+    exclude_categories=("Cc", "Cs"),
+    include_characters="\t\n\r",
+    exclude_characters="\u2028\u2029\ufeff"
+    + _NONCHARACTERS
+    + "".join(map(chr, range(0xFDD0, 0xFDF0))),
+)
 TEXT = st.text(_CHARS, max_size=20).filter(lambda s: not _TYPED.fullmatch(s))
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | TEXT
 
