@@ -26,6 +26,7 @@ Content = bytes | Path  # bytes to write, or a file to copy
 
 # Present in every site this tool writes; an existing folder without it is never replaced.
 MARKER = "data/scores.json"
+OLD_SITE = "site"  # where the fallback swap parks the old site, inside a temporary folder
 
 
 class UnsafePathError(ValueError):
@@ -92,11 +93,16 @@ def _swap(staging: Path, out: Path) -> None:
         staging.mkdir()  # so that the cleanup above has something to remove
         return
     if not _exchange(staging, out):
-        # No atomic exchange here: two renames, with a moment where `out` is absent.
+        # No atomic exchange here: two renames, with a moment where `out` is absent. A build
+        # killed in that moment leaves the old site in `old`/site; remove_stale puts it back.
         old = Path(tempfile.mkdtemp(prefix=_prefix(out), dir=out.parent))
-        os.rename(out, old / "site")
-        os.rename(staging, out)
-        os.rename(old, staging)
+        lock = _lock(old)  # a concurrent build's remove_stale must not take it meanwhile
+        try:
+            os.rename(out, old / OLD_SITE)
+            os.rename(staging, out)
+            os.rename(old, staging)
+        finally:
+            _unlock(lock, old)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -114,7 +120,11 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def remove_stale(out: Path) -> None:
-    """Delete temporary folders left by killed builds (those no live build holds)."""
+    """Delete temporary folders left by killed builds (those no live build holds).
+
+    One killed between the two renames of the fallback swap left no `out` and the old site
+    inside such a folder: that site is put back first, never deleted.
+    """
     if fcntl is None or not out.parent.is_dir():
         return
     for candidate in sorted(out.parent.glob(_prefix(out) + "*")):
@@ -124,6 +134,8 @@ def remove_stale(out: Path) -> None:
         lock = _lock(folder, blocking=False)
         if lock is None:
             continue  # another build is writing there
+        if not out.exists() and (folder / OLD_SITE / MARKER).is_file():
+            os.rename(folder / OLD_SITE, out)
         shutil.rmtree(folder, ignore_errors=True)
         _unlock(lock, folder)
 
