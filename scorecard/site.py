@@ -9,6 +9,7 @@ be http(s) during validation. Output is byte-identical for identical inputs.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -511,13 +512,19 @@ def _md(source: str, *, headings_from: int = 2) -> str:
         source, extensions=["tables", "toc", "sane_lists", "fenced_code"], output_format="html"
     )
     tags = _MARKDOWN_TAGS | {f"h{n}" for n in range(headings_from, 6)}
-    return nh3.clean(
+    clean = nh3.clean(
         html,
         tags=tags,
         attributes=_MARKDOWN_ATTRIBUTES,
         url_schemes={"http", "https"},
         link_rel="noopener noreferrer",
     )
+    # A link whose address was removed (javascript:, data:) keeps its text but not its rel,
+    # which HTML allows only with an href.
+    return _REL_WITHOUT_HREF.sub(r"<a\1>", clean)
+
+
+_REL_WITHOUT_HREF = re.compile(r'<a((?:(?!\shref=)[^>])*?) rel="noopener noreferrer">')
 
 
 def _indicator_cell(country: CountryView, indicator: Indicator) -> list[Any] | None:

@@ -956,8 +956,13 @@ def _steps(transform: str | list[str]) -> list[str]:
 # -- building the model -----------------------------------------------------------------
 
 
+# Characters a URL may not hold as they are (WHATWG URL standard); percent-encoded in links.
+_URL_UNSAFE = re.compile(r'["<>`{}|\\^]')
+
+
 def _source(source_id: str, entry: dict[str, Any]) -> Source:
     fields = {key: str(value) for key, value in entry.items()}  # a year may be written bare
+    fields["url"] = _URL_UNSAFE.sub(lambda m: f"%{ord(m.group()):02X}", fields["url"])
     return Source(id=source_id, **fields)
 
 
