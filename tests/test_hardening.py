@@ -9,6 +9,7 @@ temporary folder (so nothing was written outside the output folder either).
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -23,7 +24,7 @@ from scorecard.cli import main
 from scorecard.errors import Problem, ScorecardError
 from scorecard.validate import load_dataset
 
-from .conftest import FIXTURE, REPO, TODAY, edit
+from .conftest import FIXTURE, REPO, TODAY, edit, tree
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 F = "indicators/countries/FRA.yaml"
@@ -501,3 +502,50 @@ def test_the_documented_limits_are_the_ones_enforced():
     ]:
         row = next(line for line in limits.splitlines() if f"`{name}`" in line)
         assert value in row, (name, row)
+
+
+# -- determinism: another place, another machine ------------------------------------------------
+
+
+def _copy_project(dest: Path) -> Path:
+    """A copy of the project's code, templates, assets and data at `dest` (as on another machine)."""
+    for name in ("scorecard", "schema", "templates", "static", "locales", "indicators"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("build.py", "pyproject.toml"):
+        shutil.copyfile(REPO / name, dest / name)
+    return dest
+
+
+def _build_copy(project: Path, cwd: Path, env: dict[str, str]) -> dict[str, bytes]:
+    out = cwd / "out"
+    result = subprocess.run(
+        [sys.executable, str(project / "build.py"), "build", "--out", str(out), "--quiet"],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return tree(out)
+
+
+def test_copies_of_the_project_at_different_paths_build_identical_sites(tmp_path):
+    """Two copies at different absolute paths, run from different folders, with another hash
+    seed, time zone and locale: the same bytes (the real data, so every page type is there)."""
+    first = _copy_project(tmp_path / "a" / "project")
+    second = _copy_project(tmp_path / "somewhere" / "much" / "deeper" / "scorecard-copy")
+    (tmp_path / "cwd1").mkdir()
+    (tmp_path / "cwd2" / "x").mkdir(parents=True)
+    one = _build_copy(first, tmp_path / "cwd1", {"PYTHONHASHSEED": "1", "TZ": "UTC"})
+    two = _build_copy(
+        second,
+        tmp_path / "cwd2" / "x",
+        {"PYTHONHASHSEED": "987654", "TZ": "Pacific/Chatham", "LC_ALL": "C.UTF-8"},
+    )
+    assert len(one) > 50 and "data/scores.json" in one
+    assert one.keys() == two.keys()
+    assert [name for name in one if one[name] != two[name]] == []
+    for text in (one["index.html"], one["data/scores.json"], one["countries/KOR/index.html"]):
+        assert str(tmp_path).encode() not in text  # no absolute path leaks into the output

@@ -40,9 +40,13 @@ class _Page(HTMLParser):
         if "id" in a:
             self.ids.add(a["id"] or "")
         self.handlers += [name for name, _ in attrs if name.startswith("on")]
-        for name in ("href", "src"):
+        for name in ("href", "src", "poster", "data", "action"):
             if a.get(name):
                 self.links.append(a[name] or "")
+        for candidate in (a.get("srcset") or "").split(","):  # "a.png 1x, b.png 2x"
+            if candidate.strip():
+                self.links.append(candidate.split()[0])
+        self.links += css_urls(a.get("style") or "")
         if tag == "script":
             if a.get("src"):
                 self.script_srcs.append(a["src"] or "")
@@ -60,6 +64,12 @@ class _Page(HTMLParser):
         if tag == "script" and self._island is not None:
             self.islands[self._island] = "".join(self._buffer)
             self._island = None
+
+
+def css_urls(css: str) -> list[str]:
+    """The addresses in a style sheet or style attribute: url(...) and @import "..."."""
+    found = re.findall(r"""url\(\s*(['"]?)(.*?)\1\s*\)|@import\s+(['"])(.*?)\3""", css)
+    return [url or imported for _, url, _, imported in found]
 
 
 def parse(path: Path) -> _Page:
@@ -125,6 +135,20 @@ def test_every_internal_link_and_anchor_resolves(site: Path) -> None:
     assert broken == []
 
 
+def test_every_address_in_a_style_sheet_resolves(site: Path) -> None:
+    assert css_urls("a{background:url('x.png')} b{mask:url(y.svg#m)} @import \"z.css\";") == [
+        "x.png",
+        "y.svg#m",
+        "z.css",
+    ]
+    for sheet in site.rglob("*.css"):
+        for url in css_urls(sheet.read_text(encoding="utf-8")):
+            parts = urlsplit(url)
+            assert parts.scheme in ("", "data"), f"{sheet.name}: {url} is not local"
+            if not parts.scheme:
+                assert (sheet.parent / unquote(parts.path)).resolve().is_file(), url
+
+
 def test_pages_load_nothing_from_the_network_and_run_no_inline_script(site: Path) -> None:
     for path in html_pages(site):
         page = parse(path)
@@ -186,6 +210,23 @@ def test_downloads_match_the_pages(site: Path) -> None:
         assert row, country["iso3"]
         composite = "—" if country["composite"] is None else f"{country['composite']:.1f}"
         assert f">{composite}</td>" in row.group(1)
+
+
+def test_the_csv_downloads_parse_and_agree_with_the_json_and_the_pages(site: Path) -> None:
+    scores = json.loads((site / "data" / "scores.json").read_text(encoding="utf-8"))
+    rows = list(csv.DictReader(io.StringIO((site / "data/scores.csv").read_text("utf-8"))))
+    assert [r["iso3"] for r in rows] == [c["iso3"] for c in scores["countries"]]
+    for row, country in zip(rows, scores["countries"], strict=True):
+        assert row["rank"] == ("" if country["rank"] is None else str(country["rank"]))
+        composite = country["composite"]
+        assert row["composite"] == ("" if composite is None else export.format_number(composite))
+        page = (site / "countries" / row["iso3"] / "index.html").read_text(encoding="utf-8")
+        if composite is not None:
+            assert f"</span> {composite:.1f}</p>" in page, row["iso3"]
+    values = list(csv.DictReader(io.StringIO((site / "data/values.csv").read_text("utf-8"))))
+    used = {(v["iso3"], v["indicator"]) for v in values if v["used"] == "true"}
+    for country in scores["countries"]:
+        assert {(country["iso3"], i) for i in country["indicators"]} <= used
 
 
 def test_sitemap_lists_exactly_the_pages_when_a_base_url_is_set(tmp_path: Path) -> None:
