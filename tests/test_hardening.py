@@ -314,23 +314,23 @@ FRAMEWORK_CASES = [
     ),
     (
         ("goalposts: {low: 1, high: 1000}", "goalposts: {low: 1, high: .inf}"),
-        f"{FW}:45:35: error: pillars[0].indicators[0].goalposts.high: inf is not a finite number",
+        f"{FW}:57:35: error: pillars[0].indicators[0].goalposts.high: inf is not a finite number",
     ),
     (
         ("goalposts: {low: 1, high: 1000}", "goalposts: {low: 1, high: 1" + "0" * 400 + "}"),
-        f"{FW}:45:35: error: pillars[0].indicators[0].goalposts.high: a 401-digit number is too large (numbers in data files are at most 1e15)",
+        f"{FW}:57:35: error: pillars[0].indicators[0].goalposts.high: a 401-digit number is too large (numbers in data files are at most 1e15)",
     ),
     (
         ("    weight: 2\n", "    weight: 1e308\n"),
-        f"{FW}:91:13: error: pillars[2].weight: 1e+308 is too large (numbers in data files are at most 1e15)",
+        f"{FW}:106:13: error: pillars[2].weight: 1e+308 is too large (numbers in data files are at most 1e15)",
     ),
     (
         ("  - id: compute\n", "  - id: ../../x\n"),
-        f"{FW}:33:9: error: pillars[0].id: text '../../x' is not in the expected form (pattern ^[a-z][a-z0-9_]*$)",
+        f"{FW}:44:9: error: pillars[0].id: text '../../x' is not in the expected form (pattern ^[a-z][a-z0-9_]*$)",
     ),
     (
         ("  - id: compute\n", '  - id: "compute\\n"\n'),
-        f"{FW}:33:9: error: pillars[0].id: text 'compute\\n' is not in the expected form (pattern ^[a-z][a-z0-9_]*$)",
+        f"{FW}:44:9: error: pillars[0].id: text 'compute\\n' is not in the expected form (pattern ^[a-z][a-z0-9_]*$)",
     ),
 ]
 
