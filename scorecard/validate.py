@@ -16,13 +16,12 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import jsonschema
 import pycountry
-from referencing import Registry, Resource
 
+from . import schemacheck
 from .errors import Problem, ScorecardError, Severity
 from .load import DataFiles, discover, display_path, format_path, read_yaml, relative_to_project
 from .model import (
@@ -48,6 +47,9 @@ from .model import (
     Target,
 )
 from .yamlsafe import Document
+
+if TYPE_CHECKING:  # jsonschema loads only when a file breaks its schema (see _schema_check)
+    import jsonschema
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schema"
 TRANSFORM_STEPS = ("per_capita", "per_gdp", "log")
@@ -694,14 +696,23 @@ class _Checker:
 
 
 @cache
-def _validator(name: str) -> jsonschema.Draft7Validator:
-    resources = [
-        (p.name, Resource.from_contents(json.loads(p.read_text(encoding="utf-8"))))
+def _schemas() -> dict[str, Any]:
+    return {
+        p.name: json.loads(p.read_text(encoding="utf-8"))
         for p in sorted(SCHEMA_DIR.glob("*.schema.json"))
-    ]
+    }
+
+
+@cache
+def _validator(name: str) -> jsonschema.Draft7Validator:
+    import jsonschema
+    from referencing import Registry, Resource
+
+    resources = [(key, Resource.from_contents(schema)) for key, schema in _schemas().items()]
     registry: Registry = Registry().with_resources(resources)
     schema = registry.contents(name)
-    return _Draft7(schema, registry=registry)
+    draft7 = jsonschema.validators.extend(jsonschema.Draft7Validator, {"pattern": _ecma_pattern})
+    return draft7(schema, registry=registry)
 
 
 def _ecma_pattern(
@@ -712,6 +723,8 @@ def _ecma_pattern(
     Python's `$` also matches before a final newline, so "KOR\\n" would pass "^[A-Z]{3}$"
     and reach file names and URLs.
     """
+    import jsonschema
+
     if validator.is_type(instance, "string") and not _anchored(pattern).search(instance):
         yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
 
@@ -723,12 +736,18 @@ def _anchored(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-_Draft7 = jsonschema.validators.extend(jsonschema.Draft7Validator, {"pattern": _ecma_pattern})
+@cache
+def _accepts(name: str) -> schemacheck.Check | None:
+    return schemacheck.compile_schema(_schemas(), name, regex=_anchored)
 
 
 def _schema_check(report: _FileReport, schema_name: str) -> bool:
     """Validate the document against a schema; report every violation. True when clean."""
-    errors = list(_validator(schema_name).iter_errors(report.doc.data))
+    accepts = _accepts(schema_name)
+    if accepts is not None and accepts(report.doc.data):
+        errors = []  # valid: decided fast; jsonschema is asked only to explain a failure
+    else:
+        errors = list(_validator(schema_name).iter_errors(report.doc.data))
     reported = set()
     for error in errors:
         for path, message, tip, key in _explain(error):
