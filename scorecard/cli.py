@@ -18,7 +18,7 @@ from .errors import Problem, ScorecardError, Severity, summarise
 from .i18n import TranslationError
 from .load import display_path
 from .validate import files_checked
-from .write import UnsafePathError
+from .write import MARKER, UnsafePathError, check_replaceable
 
 if TYPE_CHECKING:
     from . import serve
@@ -215,7 +215,8 @@ def _serve(paths: pipeline.Paths, project: Path, host: str, port: int) -> int:
 
     try:
         config = load_config(project)
-    except ConfigError as exc:
+        check_replaceable(paths.out.absolute())  # never serve, or replace, a folder not ours
+    except (ConfigError, UnsafePathError) as exc:
         return _usage_error(str(exc))
     try:
         server = serve.DevServer(paths, config, host, port)
@@ -253,7 +254,8 @@ def _served(outcome: serve.Outcome, paths: pipeline.Paths, changed: set[Path]) -
         print(line, file=sys.stderr)
     if outcome.detail:
         print(outcome.detail.rstrip(), file=sys.stderr)
-    print(f"build failed ({what}); still serving the last good site", file=sys.stderr, flush=True)
+    kept = "still serving the last good site" if (paths.out / MARKER).is_file() else "no site yet"
+    print(f"build failed ({what}); {kept}", file=sys.stderr, flush=True)
 
 
 def _report(

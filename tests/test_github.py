@@ -185,7 +185,9 @@ def test_main_is_built_and_published_with_least_privilege():
     assert flow["concurrency"]["cancel-in-progress"] is False
 
 
-def test_ci_installs_what_the_tests_need():
+def test_the_container_job_runs_the_projects_own_ci_script():
+    # .ci/run installs Chromium (and whatever else the tests need) with apt-get, then the
+    # project with its test extras, which bring watchfiles for the serve tests.
     script = (REPO / ".ci" / "run").read_text(encoding="utf-8")
-    assert "install -y --no-install-recommends chromium" in script
-    assert 'pip install --quiet -e ".[test]"' in script
+    assert "chromium" in script and "apt-get" in script
+    assert '-e ".[test]"' in script

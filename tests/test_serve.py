@@ -310,6 +310,19 @@ def test_a_busy_port_is_a_usage_error(tmp_path, monkeypatch, capsys):
     assert not (root / "site").exists()
 
 
+def test_a_folder_that_is_not_a_site_is_neither_served_nor_replaced(tmp_path, monkeypatch, capsys):
+    root = copy_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    (root / "site").mkdir()
+    (root / "site/notes.txt").write_text("keep me", encoding="utf-8")
+    assert main(["serve", "--port", "0"], project=root) == 2
+    assert capsys.readouterr().err.startswith(
+        f"build.py: error: refusing to replace {root / 'site'}: it is not empty and is not a "
+        "site built by this tool"
+    )
+    assert tree(root / "site") == {"notes.txt": b"keep me"}
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX")
 def test_ctrl_c_stops_cleanly(tmp_path):
     root = copy_project(tmp_path / "project")
