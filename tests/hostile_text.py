@@ -91,7 +91,7 @@ def write_hostile_data(dest: Path) -> dict[str, str]:
         return texts[field]
 
     fra = _load(dest / "countries/FRA.yaml")
-    fra["name"] = put("name", 1, 80)
+    fra["name"] = put("name", 5, 80)  # a link: plotly would draw it if names were not escaped
     fra["subregion"] = put("subregion", 0, 80)
     fra["narrative"] = NARRATIVE
     used = fra["indicators"]["internet_users"][0]
