@@ -6,6 +6,7 @@ written, all at once, so a failure at any step leaves the previous site untouche
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,14 +51,19 @@ class Results:
     editions: dict[int, list[CountryScore]] = field(default_factory=dict)  # year -> scores then
 
 
-def check(paths: Paths) -> tuple[Dataset, list[Problem]]:
-    """Validate the data; raise ScorecardError with every problem if anything is wrong."""
-    return load_dataset(paths.data)
+def check(
+    paths: Paths, *, country_codes: Collection[str] | None = None
+) -> tuple[Dataset, list[Problem]]:
+    """Validate the data; raise ScorecardError with every problem if anything is wrong.
+
+    `country_codes`: see validate.load_dataset (benchmarks only; the CLI never sets it).
+    """
+    return load_dataset(paths.data, country_codes=country_codes)
 
 
-def compute(paths: Paths) -> Results:
+def compute(paths: Paths, *, country_codes: Collection[str] | None = None) -> Results:
     """Validate, then score, rank and run the sensitivity analysis."""
-    dataset, warnings = check(paths)
+    dataset, warnings = check(paths, country_codes=country_codes)
     scores = score_dataset(dataset)
     analysis = analyse(dataset.framework, scores)
     return Results(

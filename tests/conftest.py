@@ -6,6 +6,7 @@ pytest's tmp_path, and Hypothesis keeps no example database (see the profile bel
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from dataclasses import replace
@@ -31,6 +32,10 @@ settings.register_profile("scorecard", deadline=None, database=None, print_blob=
 settings.load_profile("scorecard")
 _HYPOTHESIS_HOME = tempfile.TemporaryDirectory(prefix="hypothesis-")
 set_hypothesis_home_dir(_HYPOTHESIS_HOME.name)
+# The validation cache (scorecard/cache.py) lives in a temporary folder as well, inherited
+# by the builds tests run in subprocesses.
+_CACHE_HOME = tempfile.TemporaryDirectory(prefix="scorecard-cache-")
+os.environ["SCORECARD_CACHE_DIR"] = _CACHE_HOME.name
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,124 @@
+"""A content-addressed cache, kept outside the repository, of work that depends only on bytes.
+
+Validating a country file gives the same outcome for the same inputs: the file's bytes, the
+framework and sources it is checked against, the schemas and the code, the date (a future
+year is an error) and the path it is shown under. validate stores the outcome under a hash
+of all of them (`digest`), so the next build reads an unchanged file's result instead of
+parsing and checking it again, while any change to any input is a new key, never a stale hit.
+
+Where: $SCORECARD_CACHE_DIR, else $XDG_CACHE_HOME/ai-sovereignty-scorecard, else
+~/.cache/ai-sovereignty-scorecard; SCORECARD_CACHE_DIR=off turns the cache off. Entries are
+written atomically (a temporary file, then a rename), so concurrent builds are safe. An entry
+that cannot be read, is truncated or corrupt counts as a miss and is written anew. Entries are
+pickles, read back with an allow-list of the model's classes: a tampered entry is a miss, it
+cannot run code. Entries unused for two days are removed by the next build that writes one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+import pickle
+import sys
+import time
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+ENV = "SCORECARD_CACHE_DIR"
+FORMAT = b"scorecard-cache-1"
+MAX_AGE = 2 * 24 * 3600  # seconds without use after which an entry is removed
+
+# The classes an entry may contain (besides plain values): the validated model and problems.
+_ALLOWED = {
+    ("scorecard.model", "Country"),
+    ("scorecard.model", "Observation"),
+    ("scorecard.model", "Source"),
+    ("scorecard.errors", "Problem"),
+    ("scorecard.errors", "Severity"),
+}
+
+
+class Store:
+    """Values by key (a hex digest), one file each under `folder`."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._pruned = False
+
+    def get(self, key: str) -> Any | None:
+        """The value stored under `key`, or None (missing, unreadable or corrupt)."""
+        try:
+            raw = (self.folder / key).read_bytes()
+        except OSError:
+            return None
+        try:
+            return _Unpickler(io.BytesIO(raw)).load()
+        except Exception:  # truncated, corrupt, tampered with, or from other code: a miss
+            return None
+
+    def put(self, key: str, value: Any) -> None:
+        """Store `value` under `key`; a read-only or full disk only makes builds slower."""
+        temporary = self.folder / f".{key}.{os.getpid()}.tmp"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(temporary, self.folder / key)
+        except OSError:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            return
+        if not self._pruned:
+            self._pruned = True
+            self.prune()
+
+    def prune(self, max_age: float = MAX_AGE) -> None:
+        """Remove entries (and stray temporary files) not written for `max_age` seconds."""
+        cutoff = time.time() - max_age
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(self.folder):
+                with contextlib.suppress(OSError):
+                    if entry.stat().st_mtime < cutoff:
+                        os.unlink(entry.path)
+
+
+def default_store(kind: str) -> Store | None:
+    """The store for one kind of entry, where the environment says; None when turned off."""
+    setting = os.environ.get(ENV, "")
+    if setting.lower() == "off":
+        return None
+    if setting:
+        root = Path(setting)
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+        root = Path(base) / "ai-sovereignty-scorecard"
+    return Store(root / kind)
+
+
+def digest(*parts: bytes | str) -> str:
+    """A hex key for a sequence of inputs (lengths included, so parts cannot run together)."""
+    hasher = hashlib.sha256(FORMAT)
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        hasher.update(len(data).to_bytes(8, "little"))
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+@cache
+def code_version() -> str:
+    """A digest of the package's code and schemas, and of the Python and PyYAML running it."""
+    import yaml
+
+    package = Path(__file__).resolve().parent
+    files = sorted(package.glob("*.py")) + sorted((package.parent / "schema").glob("*.json"))
+    return digest(sys.version, yaml.__version__, *(p.read_bytes() for p in files))
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+        return super().find_class(module, name)

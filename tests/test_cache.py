@@ -1,0 +1,152 @@
+"""The validation cache: same results with or without it, never stale, safe when damaged."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+
+from scorecard import cache, validate
+from scorecard.errors import ScorecardError
+from scorecard.validate import load_dataset
+
+from .conftest import TODAY, edit
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> cache.Store:
+    return cache.Store(tmp_path / "cache")
+
+
+def load(data: Path, store: cache.Store | None, **options):
+    return load_dataset(data, today=TODAY, store=store, **options)
+
+
+def outcome(data: Path, store: cache.Store | None) -> list[str]:
+    """Every problem, formatted, or the dataset's repr when there are none."""
+    try:
+        dataset, warnings = load(data, store)
+    except ScorecardError as exc:
+        return [p.format() for p in exc.problems]
+    return [repr(dataset), *(w.format() for w in warnings)]
+
+
+def entries(store: cache.Store) -> list[Path]:
+    return sorted(store.folder.iterdir()) if store.folder.is_dir() else []
+
+
+def forbid_checking(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args, **kwargs):
+        raise AssertionError("a country file was checked again")
+
+    monkeypatch.setattr(validate._Checker, "_check_country", fail)
+
+
+def test_a_second_load_reads_every_country_from_the_cache(data, store, monkeypatch):
+    first = outcome(data, store)
+    assert len(entries(store)) == 3
+    assert first == outcome(data, None)
+    forbid_checking(monkeypatch)
+    assert outcome(data, store) == first
+
+
+def test_warnings_and_sources_come_back_from_the_cache(data, store, monkeypatch):
+    with (data / "sources.yaml").open("a") as file:
+        file.write("spare:\n  producer: X\n  title: Y\n  url: https://example.org/y\n")
+    first = outcome(data, store)
+    assert any("source 'spare' is not cited" in line for line in first)
+    forbid_checking(monkeypatch)
+    assert outcome(data, store) == first  # no other source reported unused
+
+
+def test_an_edited_file_is_checked_again(data, store):
+    outcome(data, store)
+    edit(data / "countries/FRA.yaml", "value: 90\n", "value: 91\n")
+    assert outcome(data, store) == outcome(data, None)
+    assert "91" in outcome(data, store)[0]
+    assert len(entries(store)) == 4
+
+
+@pytest.mark.parametrize("changed", ["framework.yaml", "sources.yaml"])
+def test_a_changed_framework_or_registry_checks_every_country_again(data, store, changed):
+    outcome(data, store)
+    with (data / changed).open("a") as file:
+        file.write("\n# a comment changes the bytes\n")
+    outcome(data, store)
+    assert len(entries(store)) == 6
+
+
+def test_another_day_or_set_of_codes_is_another_key(data, store):
+    load_dataset(data, today=TODAY, store=store)
+    load_dataset(data, today=TODAY.replace(day=2), store=store)
+    load_dataset(data, today=TODAY, store=store, country_codes={"FRA", "DEU", "ITA"})
+    assert len(entries(store)) == 9
+
+
+def test_files_with_errors_are_not_stored(data, store):
+    edit(data / "countries/FRA.yaml", "value: 90\n", "value: '90'\n")
+    first = outcome(data, store)
+    assert "expected a number, got text '90'" in "\n".join(first)
+    assert len(entries(store)) == 2
+    assert outcome(data, store) == first
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05\x95truncated"])
+def test_damaged_entries_are_misses_and_are_replaced(data, store, damage):
+    expected = outcome(data, store)
+    for entry in entries(store):
+        entry.write_bytes(damage)
+    assert outcome(data, store) == expected
+    assert all(len(entry.read_bytes()) > 100 for entry in entries(store))
+
+
+class _Exploit:
+    def __reduce__(self):
+        return (os.system, ("touch pwned",))
+
+
+def test_an_entry_cannot_run_code(data, store, tmp_path, monkeypatch):
+    expected = outcome(data, store)
+    monkeypatch.chdir(tmp_path)
+    for entry in entries(store):
+        entry.write_bytes(pickle.dumps(([], set(), _Exploit())))
+    assert outcome(data, store) == expected
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_an_unwritable_cache_only_costs_time(data, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("a file where the cache folder should be")
+    assert outcome(data, cache.Store(blocker / "cache")) == outcome(data, None)
+
+
+def test_where_the_cache_lives(monkeypatch, tmp_path):
+    monkeypatch.setenv(cache.ENV, "off")
+    assert cache.default_store("countries") is None
+    monkeypatch.setenv(cache.ENV, str(tmp_path))
+    assert cache.default_store("countries").folder == tmp_path / "countries"
+    monkeypatch.delenv(cache.ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    expected = tmp_path / "xdg/ai-sovereignty-scorecard/countries"
+    assert cache.default_store("countries").folder == expected
+
+
+def test_old_entries_are_pruned(store):
+    store.put("a" * 64, 1)
+    old = store.folder / ("b" * 64)
+    old.write_bytes(pickle.dumps(2))
+    os.utime(old, (0, 0))
+    store.prune()
+    assert [p.name for p in entries(store)] == ["a" * 64]
+
+
+def test_country_codes_replace_the_iso_list(data):
+    (data / "countries/FRA.yaml").rename(data / "countries/XAA.yaml")
+    edit(data / "countries/XAA.yaml", "iso3: FRA", "iso3: XAA")
+    problem = "error: iso3: 'XAA' is not an ISO 3166-1 alpha-3 country code"
+    assert problem in "\n".join(outcome(data, None))
+    codes = {"XAA", "DEU", "ITA"}
+    dataset, _ = load_dataset(data, today=TODAY, store=None, country_codes=codes)
+    assert [c.iso3 for c in dataset.countries] == ["DEU", "ITA", "XAA"]
