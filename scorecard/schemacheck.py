@@ -107,6 +107,8 @@ class _Compiler:
     def _k_type(self, value: Any, schema: dict, doc: str) -> Check:
         names = [value] if isinstance(value, str) else value
         tests = [_TYPES[name] for name in names]
+        if len(tests) == 1:
+            return tests[0]
         return lambda instance: any(test(instance) for test in tests)
 
     def _k_enum(self, value: Any, schema: dict, doc: str) -> Check:
@@ -119,9 +121,12 @@ class _Compiler:
         checks = {name: self.compile(sub, doc) for name, sub in value.items()}
 
         def check(instance: Any) -> bool:
-            if not isinstance(instance, dict):
-                return True
-            return all(checks[k](v) for k, v in instance.items() if k in checks)
+            if isinstance(instance, dict):
+                for key, item in instance.items():
+                    check = checks.get(key)
+                    if check is not None and not check(item):
+                        return False
+            return True
 
         return check
 
@@ -138,12 +143,15 @@ class _Compiler:
         def check(instance: Any) -> bool:
             if not isinstance(instance, dict):
                 return True
-            extras = [
-                k for k in instance if k not in known and not (patterns and re.search(patterns, k))
-            ]
-            if extra is not None:
-                return all(extra(instance[k]) for k in extras)
-            return bool(value) or not extras
+            for key in instance:
+                if key in known or (patterns and re.search(patterns, key)):
+                    continue
+                if extra is None:
+                    if not value:  # additionalProperties: false
+                        return False
+                elif not extra(instance[key]):
+                    return False
+            return True
 
         return check
 
@@ -165,7 +173,15 @@ class _Compiler:
         if isinstance(value, list):
             raise _Unsupported("items as a list")
         each = self.compile(value, doc)
-        return lambda instance: not isinstance(instance, list) or all(map(each, instance))
+
+        def check(instance: Any) -> bool:
+            if isinstance(instance, list):
+                for item in instance:
+                    if not each(item):
+                        return False
+            return True
+
+        return check
 
     def _k_minItems(self, value: int, schema: dict, doc: str) -> Check:
         return lambda instance: not isinstance(instance, list) or len(instance) >= value
@@ -235,7 +251,14 @@ def _all(checks: list[Check]) -> Check:
         return _always
     if len(checks) == 1:
         return checks[0]
-    return lambda instance: all(c(instance) for c in checks)
+
+    def check(instance: Any) -> bool:
+        for one in checks:  # noqa: SIM110 - a plain loop: this runs for every value
+            if not one(instance):
+                return False
+        return True
+
+    return check
 
 
 def _resolve(document: Any, pointer: str) -> Any:
