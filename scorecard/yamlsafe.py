@@ -358,12 +358,20 @@ def _check_text(text: str, position: Position, path: Path, limit: int, what: str
         )
 
 
+# The four patterns above as one expression (one match a value): the group that matched,
+# the first in the list that does, names the type.
+_PLAIN_TYPE = re.compile("|".join(f"(?P<{name}>{rx.pattern})" for name, rx in _PLAIN_TYPES))
+
+
 def _scalar_value(event: yaml.ScalarEvent) -> Any:
     tag = event.tag
     if tag in (None, "!"):
         if not event.implicit[0]:  # quoted, or a block scalar: always text
             return event.value
-        tag = _TAG + next((name for name, rx in _PLAIN_TYPES if rx.match(event.value)), "str")
+        found = _PLAIN_TYPE.match(event.value)
+        if found is None:
+            return event.value  # plain text
+        tag = _TAG + str(found.lastgroup)
     return _construct(tag, event.value)
 
 

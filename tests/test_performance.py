@@ -1,0 +1,72 @@
+"""What the speed-ups rest on: the benchmark data validates and builds; shortcuts change nothing.
+
+No timing is asserted here (benchmarks/run.py prints the figures; docs/performance.md
+records them).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from benchmarks import generate
+from scorecard import pipeline, yamlsafe
+from scorecard.config import Config
+from scorecard.validate import load_dataset
+
+from .conftest import REPO, tree
+
+
+@given(st.text(alphabet="0123456789+-.eExXoOabfinNlLtTrRuUsS~_:, ", max_size=8))
+def test_one_expression_types_plain_scalars_as_the_four_did(text):
+    first = next((name for name, rx in yamlsafe._PLAIN_TYPES if rx.match(text)), "str")
+    found = yamlsafe._PLAIN_TYPE.match(text)
+    assert (found.lastgroup if found else "str") == first
+
+
+def test_the_200_country_benchmark_data_validates_and_builds(tmp_path):
+    data = generate.generate(tmp_path / "data", 200, seed=1)
+    dataset, warnings = load_dataset(data)  # the real checks, ISO codes included
+    assert (len(dataset.countries), warnings) == (200, [])
+    assert len(dataset.framework.indicators) >= 25
+    years = [len(obs) for c in dataset.countries for obs in c.indicators.values()]
+    assert min(years) >= 2 and sum(years) / len(years) > 3
+    paths = pipeline.Paths.for_project(REPO, data, tmp_path / "site")
+    _, files = pipeline.build(paths, Config())
+    assert sum(name.startswith("countries/") for name in files) == 200
+    first = tree(tmp_path / "site")
+    pipeline.build(paths, Config())  # every country from the validation cache this time
+    assert tree(tmp_path / "site") == first
+
+
+def test_the_generator_is_seeded(tmp_path):
+    one = generate.generate(tmp_path / "one", 12, seed=7)
+    two = generate.generate(tmp_path / "two", 12, seed=7)
+    other = generate.generate(tmp_path / "other", 12, seed=8)
+    assert tree(one) == tree(two) != tree(other)
+
+
+def test_beyond_249_countries_only_with_the_benchmarks_codes(tmp_path):
+    data = generate.generate(tmp_path / "data", 252, seed=1)
+    codes = [p.stem for p in (data / "countries").glob("*.yaml")]
+    assert {"XAA", "XAB", "XAC"} < set(codes) and "XAD" not in codes
+    problems = pipeline_problems(data)
+    assert problems == [
+        f"{data}/countries/{code}.yaml:2:7: error: iso3: '{code}' is not an ISO 3166-1 "
+        "alpha-3 country code"
+        for code in ("XAA", "XAB", "XAC")
+    ]
+    dataset, _ = load_dataset(data, country_codes=generate.accepted_codes())
+    assert len(dataset.countries) == 252
+
+
+def pipeline_problems(data: Path) -> list[str]:
+    from scorecard.errors import ScorecardError
+
+    try:
+        load_dataset(data)
+    except ScorecardError as exc:
+        return [p.format().split("\n")[0] for p in exc.problems]
+    return []
