@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ class Framework:
     other_indices: tuple[OtherIndex, ...] = ()
     history: tuple[EditionRecord, ...] = ()
 
-    @property
+    @cached_property  # read for every country and year when scoring
     def indicators(self) -> tuple[Indicator, ...]:
         return tuple(ind for pillar in self.pillars for ind in pillar.indicators)
 
@@ -282,4 +283,8 @@ class Dataset:
     spotlights: tuple[Spotlight, ...] = ()  # sorted by iso3
 
     def country(self, iso3: str) -> Country:
-        return next(c for c in self.countries if c.iso3 == iso3)
+        return self._by_iso[iso3]
+
+    @cached_property
+    def _by_iso(self) -> dict[str, Country]:
+        return {c.iso3: c for c in self.countries}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from .config import Config
 from .i18n import translations
 from .model import Indicator, Observation, Spotlight
 from .pipeline import Paths, Results
-from .views import CountryView, lens_verdict, site_view
+from .views import Agreement, AgreementRow, CountryView, lens_verdict, site_view
 from .write import Content
 
 ASSETS = "assets"
@@ -271,11 +272,15 @@ class _Renderer:
     def _other_indices(self, country: CountryView) -> list[tuple[Any, Any]]:
         """(agreement, row) for each other index that covers the country."""
         found = []
-        for agreement in self.view.agreements:
-            row = next((r for r in agreement.rows if r.country.iso3 == country.iso3), None)
+        for agreement, rows in self._agreement_rows:
+            row = rows.get(country.iso3)
             if row is not None:
                 found.append((agreement, row))
         return found
+
+    @cached_property
+    def _agreement_rows(self) -> list[tuple[Agreement, dict[str, AgreementRow]]]:
+        return [(a, {r.country.iso3: r for r in a.rows}) for a in self.view.agreements]
 
     def _agreement_figure(self) -> str:
         _ = self.gettext.gettext

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .compute import (
@@ -80,7 +81,28 @@ class SiteView:
     lens_medians: dict[Any, float] = field(default_factory=dict)  # layer or (pillar, layer)
 
     def country(self, iso3: str) -> CountryView:
-        return next(c for c in self.countries if c.iso3 == iso3)
+        return self._by_iso[iso3]
+
+    @cached_property
+    def _by_iso(self) -> dict[str, CountryView]:
+        return {c.iso3: c for c in self.countries}
+
+    @cached_property
+    def _position(self) -> dict[str, int]:
+        return {c.iso3: n for n, c in enumerate(self.countries)}
+
+    @cached_property
+    def _published(self) -> dict[str, list[CountryView]]:
+        """Region -> its countries with a published composite, in table order."""
+        found: dict[str, list[CountryView]] = {}
+        for c in self.countries:
+            if c.score.composite is not None:
+                found.setdefault(c.country.region, []).append(c)
+        return found
+
+    @cached_property
+    def _editions_by_iso(self) -> dict[int, dict[str, CountryScore]]:
+        return {year: {s.iso3: s for s in scores} for year, scores in self.editions.items()}
 
     def peer_groups(self, iso3: str) -> list[PeerComparison]:
         """The country against each group it belongs to, and against its region."""
@@ -291,7 +313,7 @@ def peer_comparisons(site: SiteView, country: CountryView) -> list[PeerCompariso
         for g in framework.peer_groups
         if country.iso3 in g.members
     ]
-    region = {c.iso3 for c in site.countries if c.country.region == country.country.region}
+    region = {c.iso3 for c in site._published.get(country.country.region, [])}
     groups.append(
         (
             f"region-{country.country.region.lower()}",
@@ -302,10 +324,13 @@ def peer_comparisons(site: SiteView, country: CountryView) -> list[PeerCompariso
     )
     result = []
     for group_id, name, basis, members in groups:
+        # From the members (not from every country: that made all country pages O(n²)),
+        # in table order.
+        found = (site._by_iso[m] for m in members if m in site._by_iso and m != country.iso3)
         others = [
             c
-            for c in site.countries
-            if c.iso3 in members and c.iso3 != country.iso3 and c.score.composite is not None
+            for c in sorted(found, key=lambda c: site._position[c.iso3])
+            if c.score.composite is not None
         ]
         if not others:
             continue
@@ -441,8 +466,8 @@ class TrendPoint:
 
 def trend(site: SiteView, iso3: str) -> list[TrendPoint]:
     points = []
-    for year, scores in sorted(site.editions.items()):
-        score = next(s for s in scores if s.iso3 == iso3)
+    for year, scores in sorted(site._editions_by_iso.items()):
+        score = scores[iso3]
         points.append(
             TrendPoint(
                 year,
