@@ -220,8 +220,11 @@ class Country:
 
 
 def _latest(observations: tuple[Observation, ...], as_of: int | None) -> Observation | None:
-    eligible = [o for o in observations if as_of is None or o.year <= as_of]
-    return max(eligible, key=lambda o: o.year) if eligible else None
+    latest = None  # one pass, no list: called for every indicator, country and edition year
+    for o in observations:
+        if (as_of is None or o.year <= as_of) and (latest is None or o.year > latest.year):
+            latest = o
+    return latest
 
 
 @dataclass(frozen=True)
