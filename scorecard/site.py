@@ -20,7 +20,7 @@ import markdown
 import nh3
 from markupsafe import Markup
 
-from . import charts, export
+from . import charts, export, parallel
 from .cache import code_version, default_store, digest
 from .compute import GEOMETRIC_FLOOR, TIE_DECIMALS
 from .config import Config
@@ -94,24 +94,29 @@ class _Renderer:
         self.pages: list[str] = []
 
     def render(self) -> dict[str, Content]:
+        """Every file. On two processors a forked child makes the downloads and the second
+        half of the country pages in the meantime (see scorecard.parallel)."""
         self._assets()
-        self._downloads()
+        countries = self.view.countries
+        half = len(countries) // 2
+        self.env.get_template("country.html")  # compiled once, before the work is shared out
+        downloads, pages = parallel.fork_while(
+            lambda: (self._downloads(), [self._country_page(c) for c in countries[half:]]),
+            lambda: self._pages(countries[:half]),
+        )
+        self.files.update(downloads)
+        for path, html in pages:
+            self._keep(path, html)
+        self._meta_files()
+        return self.files
+
+    def _pages(self, countries: list[CountryView]) -> None:
+        """Every page but the other countries' pages."""
         map_figure, scores_data = self._map_figure(), self._weights_data()  # shared by pages
         self._page("index.html", "overview.html", page="overview", map_figure=map_figure)
-        spotlights = {s.iso3: s for s in self.results.dataset.spotlights}
-        for country in self.view.countries:
-            self._page(
-                f"countries/{country.iso3}/index.html",
-                "country.html",
-                page="country",
-                c=country,
-                radar=self._radar(country),
-                narrative=_md(country.country.narrative),
-                peers=self.view.peer_groups(country.iso3),
-                trend=self.view.trend(country.iso3),
-                others=self._other_indices(country),
-                spotlight=spotlights.get(country.iso3),
-            )
+        for country in countries:
+            self._keep(*self._country_page(country))
+        spotlights = self._spotlights
         self._page("lens/index.html", "lens.html", page="lens")
         for spotlight in spotlights.values():
             self._spotlight(spotlight)
@@ -172,14 +177,40 @@ class _Renderer:
             example_errors=EXAMPLE_ERRORS,
         )
         self._page("404.html", "404.html", page="404", listed=False)
-        self._meta_files()
-        return self.files
 
     # -- pages ----------------------------------------------------------------------------
+
+    @cached_property
+    def _spotlights(self) -> dict[str, Spotlight]:
+        return {s.iso3: s for s in self.results.dataset.spotlights}
+
+    def _country_page(self, country: CountryView) -> tuple[str, bytes]:
+        path = f"countries/{country.iso3}/index.html"
+        html = self._html(
+            path,
+            "country.html",
+            page="country",
+            c=country,
+            radar=self._radar(country),
+            narrative=_md(country.country.narrative),
+            peers=self.view.peer_groups(country.iso3),
+            trend=self.view.trend(country.iso3),
+            others=self._other_indices(country),
+            spotlight=self._spotlights.get(country.iso3),
+        )
+        return path, html
 
     def _page(
         self, path: str, template: str, page: str, listed: bool = True, **context: Any
     ) -> None:
+        self._keep(path, self._html(path, template, page, **context), listed)
+
+    def _keep(self, path: str, html: bytes, listed: bool = True) -> None:
+        self.files[path] = html
+        if listed:
+            self.pages.append(path)
+
+    def _html(self, path: str, template: str, page: str, **context: Any) -> bytes:
         root = _root_for(path)
         html = self.env.get_template(template).render(
             root=root,
@@ -196,9 +227,7 @@ class _Renderer:
             blob_url=self._repo_url("blob"),
             **context,
         )
-        self.files[path] = html.encode("utf-8")
-        if listed:
-            self.pages.append(path)
+        return html.encode("utf-8")
 
     def _canonical(self, path: str) -> str:
         if not self.config.base_url:
@@ -443,17 +472,19 @@ class _Renderer:
                 rel = source.relative_to(self.paths.static).as_posix()
                 self.files[f"{ASSETS}/{rel}"] = source
 
-    def _downloads(self) -> None:
+    def _downloads(self) -> dict[str, bytes]:
         data, scores, intervals = (
             self.results.dataset,
             self.results.scores,
             self.results.intervals,
         )
-        self.files["data/scores.json"] = export.scores_json(
-            export.scores_document(data, scores, intervals, self.results.pillar_intervals)
-        )
-        self.files["data/scores.csv"] = export.scores_csv(data, scores, intervals)
-        self.files["data/values.csv"] = export.values_csv(data, scores)
+        return {
+            "data/scores.json": export.scores_json(
+                export.scores_document(data, scores, intervals, self.results.pillar_intervals)
+            ),
+            "data/scores.csv": export.scores_csv(data, scores, intervals),
+            "data/values.csv": export.values_csv(data, scores),
+        }
 
     def _meta_files(self) -> None:
         base = self.config.base_url.rstrip("/")

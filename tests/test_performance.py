@@ -6,13 +6,17 @@ records them).
 
 from __future__ import annotations
 
+import os
+import threading
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from benchmarks import generate
-from scorecard import pipeline, yamlsafe
+from scorecard import parallel, pipeline, yamlsafe
 from scorecard.config import Config
 from scorecard.validate import load_dataset
 
@@ -70,3 +74,43 @@ def pipeline_problems(data: Path) -> list[str]:
     except ScorecardError as exc:
         return [p.format().split("\n")[0] for p in exc.problems]
     return []
+
+
+def test_fork_while_returns_what_the_child_made(monkeypatch):
+    seen = []
+    assert parallel.fork_while(lambda: [n * n for n in range(5)], lambda: seen.append(1)) == [
+        0,
+        1,
+        4,
+        9,
+        16,
+    ]
+    assert seen == [1]
+
+
+def test_a_failing_child_fails_here_as_without_it():
+    def broken():
+        raise ValueError("made in the child")
+
+    with pytest.raises(ValueError, match="made in the child"):
+        parallel.fork_while(broken, lambda: None)
+
+
+def test_no_fork_with_other_threads_running():
+    started, stop = threading.Event(), threading.Event()
+    thread = threading.Thread(target=lambda: (started.set(), stop.wait()))
+    thread.start()
+    started.wait()
+    try:
+        assert parallel.fork_while(os.getpid, lambda: None) == os.getpid()
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_the_site_is_the_same_with_and_without_the_second_process(tmp_path, monkeypatch):
+    paths = pipeline.Paths.for_project(REPO, REPO / "indicators", tmp_path / "one")
+    pipeline.build(paths, Config())
+    monkeypatch.setattr(parallel, "_can_fork", lambda: False)
+    pipeline.build(replace(paths, out=tmp_path / "two"), Config())
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
