@@ -6,17 +6,20 @@ records them).
 
 from __future__ import annotations
 
+import gettext
 import os
 import threading
 from dataclasses import replace
 from pathlib import Path
 
+import jinja2
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from markupsafe import Markup
 
 from benchmarks import generate
-from scorecard import parallel, pipeline, yamlsafe
+from scorecard import parallel, pipeline, site, yamlsafe
 from scorecard.config import Config
 from scorecard.validate import load_dataset
 
@@ -114,3 +117,32 @@ def test_the_site_is_the_same_with_and_without_the_second_process(tmp_path, monk
     monkeypatch.setattr(parallel, "_can_fork", lambda: False)
     pipeline.build(replace(paths, out=tmp_path / "two"), Config())
     assert tree(tmp_path / "one") == tree(tmp_path / "two")
+
+
+TRANSLATED = [
+    "{{ _('Plain & <b>') }}|{{ _('Plain & <b>') }}",
+    "{% trans name=x %}Hello {{ name }}, 100%{% endtrans %}",
+    "{% trans name=x, n=3 %}{{ n }} of {{ name }}{% endtrans %}",
+    "{{ _('%(n)d items of %(x)s', n=3, x=x) }}",
+    "{{ _('100%% sure') }} {{ gettext('a %(x)s', x=x) }}",
+    "{% autoescape false %}{{ _('a %(x)s', x=x) }} {{ _('<i>') }}{% endautoescape %}",
+]
+
+
+@pytest.mark.parametrize("source", TRANSLATED)
+@pytest.mark.parametrize("value", ["<script>&'\"", Markup("<b>ok</b>"), 5, None, "100%"])
+def test_translations_render_as_jinjas_own(source, value):
+    def environment() -> jinja2.Environment:
+        return jinja2.Environment(
+            loader=jinja2.DictLoader({"t.html": source}),
+            autoescape=True,
+            extensions=["jinja2.ext.i18n"],
+        )
+
+    jinjas = environment()
+    jinjas.install_gettext_translations(gettext.NullTranslations(), newstyle=True)
+    ours = environment()
+    site._install_gettext(ours, gettext.NullTranslations())
+    expected = jinjas.get_template("t.html").render(x=value)
+    assert ours.get_template("t.html").render(x=value) == expected
+    assert ours.get_template("t.html").render(x=value) == expected  # memoized the 2nd time

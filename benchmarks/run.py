@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""Time the build on synthetic data sets and weigh the pages; print a table.
+
+    python benchmarks/run.py [--sizes 50 200 1000] [--runs 5] [--skip-serve]
+
+For each size N (data from benchmarks/generate.py, seed 1, written once to
+benchmarks/out/data-N): every figure is the median and the min–max of `--runs` runs, each
+a fresh process (`benchmarks/sitebuild.py`, i.e. `python build.py` with the synthetic
+codes allowed):
+
+- cold: a new, empty cache folder and no previous site (a fresh clone);
+- warm: the same build again, the cache filled and the previous site in place;
+- check: `check` with the cache filled;
+- rebuild: what `serve` does after one country file changed: its Builder, in one process
+  kept running, rebuilds after a value in one country file was edited;
+- serve: the same edit with `python build.py serve` running (N <= 249 only: serve checks
+  ISO codes), from writing the file to the new page on disk (watching included);
+- peak memory: the largest resident set of the build's processes (cold run).
+
+Then page weights for the 200-country site: every file a page loads (HTML, CSS, scripts,
+icon), raw and gzip-compressed (level 6, what web servers commonly use).
+The machine's load average is printed too: on a shared machine, figures vary with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "benchmarks" / "out"
+sys.path.insert(0, str(REPO))
+
+from benchmarks import generate  # noqa: E402
+
+PYTHON = sys.executable
+PAGES = {"overview": "index.html", "country": "countries/KOR/index.html", "compare": "compare/"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200, 1000])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--skip-serve", action="store_true", help="no `serve` figure")
+    args = parser.parse_args(argv)
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} processors, load {_load()}")
+    print(
+        f"{'N':>5} | {'cold s':>17} | {'warm s':>17} | {'check s':>17} | "
+        f"{'rebuild s':>17} | {'serve s':>17} | peak MB"
+    )
+    for size in args.sizes:
+        data = dataset(size)
+        row = measure(size, data, args.runs, serve=not args.skip_serve and size <= 249)
+        print(f"{size:>5} | " + " | ".join(row), flush=True)
+    print(f"load after: {_load()}")
+    site = OUT / "site-200"
+    if site.is_dir():
+        print("\npage weights (200 countries), bytes: raw / gzip")
+        for name, page in PAGES.items():
+            raw, packed, files = weigh(site, page)
+            print(
+                f"  {name:<9} {raw:>10,} / {packed:>9,}  ({len(files)} files: "
+                + ", ".join(files)
+                + ")"
+            )
+    return 0
+
+
+def dataset(size: int) -> Path:
+    data = OUT / f"data-{size}"
+    if not (data / "countries").is_dir():
+        generate.generate(data, size)
+    return data
+
+
+def measure(size: int, data: Path, runs: int, serve: bool) -> list[str]:
+    site = OUT / f"site-{size}"
+    cold, peaks = [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as cache:
+            shutil.rmtree(site, ignore_errors=True)
+            seconds, peak = timed(["build", "--data", str(data), "--out", str(site)], cache)
+            cold.append(seconds)
+            peaks.append(peak)
+    with tempfile.TemporaryDirectory() as cache:
+        build = ["build", "--data", str(data), "--out", str(site)]
+        timed(build, cache)  # fills the cache
+        warm = [timed(build, cache)[0] for _ in range(runs)]
+        check = [timed(["check", "--data", str(data)], cache)[0] for _ in range(runs)]
+        scratch = Path(cache) / "data"  # edited by the next two: keep the data set as made
+        shutil.copytree(data, scratch)
+        rebuild = rebuilds(scratch, site, runs, cache)
+        watched = served(scratch, site, runs, cache) if serve else []
+    return [
+        spread(cold),
+        spread(warm),
+        spread(check),
+        spread(rebuild),
+        spread(watched),
+        f"{max(peaks):.0f}",
+    ]
+
+
+def timed(arguments: list[str], cache: str) -> tuple[float, float]:
+    """Seconds and peak resident megabytes of one `sitebuild.py` run."""
+    env = {**os.environ, "SCORECARD_CACHE_DIR": cache}
+    command = [PYTHON, str(REPO / "benchmarks" / "sitebuild.py"), *arguments]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if status:
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return seconds, usage.ru_maxrss / 1024  # kilobytes on Linux
+
+
+def rebuilds(data: Path, site: Path, runs: int, cache: str) -> list[float]:
+    """serve's Builder, kept in this process, rebuilding after each edit (as serve does)."""
+    code = f"""
+import sys, time
+from functools import partial
+from pathlib import Path
+sys.path.insert(0, {str(REPO)!r})
+from benchmarks import generate, run
+from scorecard import pipeline, serve
+from scorecard.config import load_config
+pipeline.compute = partial(pipeline.compute, country_codes=generate.accepted_codes())
+paths = pipeline.Paths.for_project(Path({str(REPO)!r}), Path({str(data)!r}), Path({str(site)!r}))
+builder = serve.Builder(paths, load_config(paths.project_root))
+assert builder.build().ok
+for n in range({runs}):
+    edited = run.edit_value(paths.data, n)
+    started = time.perf_counter()
+    outcome = builder.build({{edited}})
+    assert outcome.ok, outcome.lines
+    print(time.perf_counter() - started)
+"""
+    env = {**os.environ, "SCORECARD_CACHE_DIR": cache}
+    out = subprocess.run([PYTHON, "-c", code], env=env, capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(out.stderr)
+    return [float(line) for line in out.stdout.split()]
+
+
+def served(data: Path, site: Path, runs: int, cache: str) -> list[float]:
+    """From saving an edited country file to its new page on disk, with serve running."""
+    env = {**os.environ, "SCORECARD_CACHE_DIR": cache}
+    port = _free_port()
+    command = [
+        PYTHON,
+        str(REPO / "build.py"),
+        "serve",
+        "--data",
+        str(data),
+        "--out",
+        str(site),
+        "--port",
+        str(port),
+    ]
+    with _running(command, env) as log:
+        _wait_for(lambda: "serving" in log.read_text(), 300)
+        page = site / "countries" / edit_target(data).stem / "index.html"
+        times = []
+        for n in range(runs):
+            before = page.read_bytes()
+            time.sleep(0.5)  # let the watcher settle
+            edit_value(data, n)
+            started = time.perf_counter()
+            _wait_for(lambda before=before: _changed(page, before), 60, step=0.002)
+            times.append(time.perf_counter() - started)
+    return times
+
+
+def edit_target(data: Path) -> Path:
+    return sorted((data / "countries").glob("*.yaml"))[0]
+
+
+def edit_value(data: Path, n: int) -> Path:
+    """Change the latest internet_users value of the first country (by 0.5, up or down)."""
+    path = edit_target(data)
+    text = path.read_text(encoding="utf-8")
+    start = text.index("  internet_users:\n")
+    found = re.search(r"\n  [a-z_0-9]+:\n", text[start + 1 :])
+    stop = start + 1 + found.start() if found else len(text)
+    last = list(re.finditer(r"- value: ([0-9.]+)\n", text[start:stop]))[-1]  # latest year
+    new = round(min(99.0, max(1.0, float(last.group(1)) + (0.5 if n % 2 == 0 else -0.5))), 1)
+    begin, end = start + last.start(1), start + last.end(1)
+    path.write_text(text[:begin] + str(new) + text[end:], encoding="utf-8")
+    return path
+
+
+def weigh(site: Path, page: str) -> tuple[int, int, list[str]]:
+    """Raw and gzip bytes of a page and every file it loads (scripts, styles, icon)."""
+    path = site / page / "index.html" if page.endswith("/") else site / page
+    html = path.read_text(encoding="utf-8")
+    assets = re.findall(r'<(?:script[^>]*\ssrc|link[^>]*\shref)="([^"]+)"', html)
+    files = [path] + [(path.parent / a).resolve() for a in assets if not a.startswith("http")]
+    files = [f for f in dict.fromkeys(files) if f.is_file()]
+    raw = sum(f.stat().st_size for f in files)
+    packed = sum(len(gzip.compress(f.read_bytes(), 6)) for f in files)
+    return raw, packed, [f.name for f in files]
+
+
+def spread(values: list[float]) -> str:
+    if not values:
+        return f"{'n/a':>17}"
+    return f"{statistics.median(values):5.2f} ({min(values):.2f}–{max(values):.2f})"
+
+
+def _load() -> str:
+    return " ".join(f"{v:.1f}" for v in os.getloadavg())
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def _running(command: list[str], env: dict[str, str]) -> Iterator[Path]:
+    with tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False) as log:
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield Path(log.name)
+    finally:
+        process.terminate()
+        process.wait(10)
+        os.unlink(log.name)
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.05) -> None:
+    deadline = time.perf_counter() + timeout
+    while not condition():
+        if time.perf_counter() > deadline:
+            raise SystemExit("timed out")
+        time.sleep(step)
+
+
+def _changed(page: Path, before: bytes) -> bool:
+    try:
+        return page.read_bytes() != before
+    except OSError:
+        return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())
