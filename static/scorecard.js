@@ -63,6 +63,27 @@
 
   /* ---- charts ---- */
 
+  /* Run the chart scripts the page preloads (plotly, the world map), in order, after the
+     first paint: text and tables show before any chart script runs. A script that fails
+     to load leaves the page as it is without JavaScript. */
+  function loadChartScripts() {
+    var links = document.querySelectorAll("link[data-chart-script]");
+    if (!links.length) return Promise.resolve();
+    var painted = new Promise(function (resolve) {
+      window.requestAnimationFrame(function () { window.setTimeout(resolve, 0); });
+    });
+    return Array.prototype.reduce.call(links, function (ready, link) {
+      return ready.then(function () {
+        return new Promise(function (resolve) {
+          var script = document.createElement("script");
+          script.src = link.href;
+          script.onload = script.onerror = resolve;
+          document.head.appendChild(script);
+        });
+      });
+    }, painted);
+  }
+
   /* Draw every chart of the page; resolves when all are drawn (at once without plotly). */
   function drawCharts() {
     if (!window.Plotly) return Promise.resolve(false);
@@ -404,7 +425,7 @@
     window.addEventListener("resize", markScrollableTables);
     Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), makeSortable);
     Array.prototype.forEach.call(document.querySelectorAll("[data-filter-region]"), setUpFilter);
-    var chartsReady = drawCharts();
+    var chartsReady = loadChartScripts().then(drawCharts);
     var weights = document.querySelector("[data-weights-form]");
     if (weights) setUpWeights(weights, chartsReady);
     var compare = document.querySelector("[data-compare-form]");
