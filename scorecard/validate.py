@@ -479,7 +479,7 @@ class _Checker:
         """What a country file's outcome depends on, other than its own bytes and path."""
         return digest(
             code_version(),
-            pycountry.__version__,
+            str(pycountry.__version__),
             self.today.isoformat(),
             self.codes_key,
             str(Path.cwd()),  # problems name files relative to it
