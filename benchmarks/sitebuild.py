@@ -34,13 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     paths = pipeline.Paths.for_project(REPO, args.data, args.out)
     codes = accepted_codes()
     try:
-        if args.command == "check":
-            dataset, _ = pipeline.check(paths, country_codes=codes)
-            print(f"ok: {len(dataset.countries)} countries")
-            return 0
-        results = pipeline.compute(paths, country_codes=codes)
-        files = pipeline.render(results, paths, load_config(REPO))
-        pipeline.write_site(paths.out, files)
+        with pipeline.collector_paused():  # as build.py's build and check commands
+            if args.command == "check":
+                dataset, _ = pipeline.check(paths, country_codes=codes)
+                print(f"ok: {len(dataset.countries)} countries")
+                return 0
+            results = pipeline.compute(paths, country_codes=codes)
+            files = pipeline.render(results, paths, load_config(REPO))
+            pipeline.write_site(paths.out, files)
     except ScorecardError as exc:
         for problem in exc.problems:
             print(problem.format(), file=sys.stderr)

@@ -39,14 +39,16 @@ def main(argv: list[str] | None = None, *, project: Path | None = None) -> int:
             f"data folder {paths.data} not found (run from the project root, or pass --data)"
         )
     if args.command == "check":
-        return _check(paths, args.strict)
+        with pipeline.collector_paused():
+            return _check(paths, args.strict)
     if args.command == "diff":
         return _diff(paths, args.ref, args.format)
     if args.command == "new":
         return _new(paths, args.iso3)
     if args.command == "serve":
         return _serve(paths, project, args.host, args.port)
-    return _build(paths, project, args)
+    with pipeline.collector_paused():
+        return _build(paths, project, args)
 
 
 def _parser() -> argparse.ArgumentParser:

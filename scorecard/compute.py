@@ -240,7 +240,13 @@ def score_dataset(
     """
     framework = dataset.framework
     method = aggregation or framework.aggregation
-    results = [score_country(c, framework, method, as_of) for c in dataset.countries]
+    return rank_scores(
+        framework, [score_country(c, framework, method, as_of) for c in dataset.countries]
+    )
+
+
+def rank_scores(framework: Framework, results: list[CountryScore]) -> list[CountryScore]:
+    """The same scores with their composite and pillar ranks among `results`."""
     ranks = competition_ranks({r.iso3: r.composite for r in results})
     pillar_ranks = {
         p.id: competition_ranks({r.iso3: r.pillars[p.id].score for r in results})
@@ -256,6 +262,16 @@ def score_dataset(
         )
         for r in results
     ]
+
+
+def data_as_of(country: Country, year: int) -> int | None:
+    """The year of the country's latest observation up to `year` (None: none so early).
+
+    A country's scores as of `year` use only observations up to it, so they equal its
+    scores as of this year: editions score a country once for each year it has data.
+    """
+    groups = (*country.indicators.values(), *country.context.values())
+    return max((o.year for obs in groups for o in obs if o.year <= year), default=None)
 
 
 # -- the sovereignty lens ---------------------------------------------------------------------

@@ -7,7 +7,8 @@ gives it the downloads and half of the country pages. The result is exactly the 
 running both in turn.
 
 Forking is skipped where it is unsafe or cannot help: without os.fork (Windows), on one
-processor, or with other threads running (`serve`'s web server). If the child fails for any
+processor, or with other threads running (`serve`'s web server; serve therefore builds in a
+child forked before its threads start, scorecard.serve.BuildProcess). If the child fails for any
 reason, `there` runs again here, so an error surfaces as it would without the child.
 """
 
@@ -24,7 +25,7 @@ R = TypeVar("R")
 
 def fork_while(there: Callable[[], R], here: Callable[[], object]) -> R:
     """Run `there` in a child process and `here` in this one; return `there`'s result."""
-    if not _can_fork():
+    if not can_fork():
         here()
         return there()
     read, write = os.pipe()
@@ -51,7 +52,8 @@ def fork_while(there: Callable[[], R], here: Callable[[], object]) -> R:
     return pickle.loads(payload)  # type: ignore[no-any-return]
 
 
-def _can_fork() -> bool:
+def can_fork() -> bool:
+    """Whether a forked child can run alongside this process, safely and usefully."""
     return hasattr(os, "fork") and _processors() > 1 and threading.active_count() == 1
 
 

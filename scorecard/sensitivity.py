@@ -104,8 +104,9 @@ def analyse(framework: Framework, scores: list[CountryScore]) -> Intervals:
     return Intervals(composite, by_pillar)
 
 
-def _intervals(scores: list[CountryScore], rows: list[int],
-               values: np.ndarray) -> dict[str, RankInterval]:
+def _intervals(
+    scores: list[CountryScore], rows: list[int], values: np.ndarray
+) -> dict[str, RankInterval]:
     if not rows:
         return {}
     ranks = _competition_ranks(values)
@@ -121,8 +122,9 @@ def simulate_ranks(framework: Framework, goal: np.ndarray, minmax: np.ndarray) -
     return _competition_ranks(simulate(framework, goal, minmax)[0])
 
 
-def simulate(framework: Framework, goal: np.ndarray,
-             minmax: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def simulate(
+    framework: Framework, goal: np.ndarray, minmax: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Composite (runs x countries) and pillar scores (runs x countries x pillars) per run.
 
     Countries missing a pillar get NaN there (and in the composite); callers rank only the
@@ -176,10 +178,18 @@ def _aggregate(pillars: np.ndarray, weights: np.ndarray, aggregation: str) -> np
 
 
 def _competition_ranks(values: np.ndarray) -> np.ndarray:
-    """Per row: 1 + number of strictly greater values (ties share the best rank)."""
+    """Per row: 1 + number of strictly greater values (ties share the best rank).
+
+    All rows at once: sort each row from the highest; a value's rank is 1 + the position
+    where its run of equal values starts (positions carried forward over the ties).
+    """
     rounded = np.round(values, 9)
-    ordered = np.sort(rounded, axis=1)
+    order = np.argsort(-rounded, axis=1, kind="stable")
+    ordered = np.take_along_axis(rounded, order, axis=1)
+    positions = np.broadcast_to(np.arange(values.shape[1]), values.shape)
+    starts = np.ones(values.shape, dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    first = np.maximum.accumulate(np.where(starts, positions, 0), axis=1)
     ranks = np.empty(values.shape, dtype=np.int64)
-    for r in range(values.shape[0]):
-        ranks[r] = values.shape[1] - np.searchsorted(ordered[r], rounded[r], side="right") + 1
+    np.put_along_axis(ranks, order, first + 1, axis=1)
     return ranks

@@ -15,10 +15,15 @@ scores; a change to the data or the schemas recomputes everything.
 from __future__ import annotations
 
 import contextlib
+import gc
 import http.server
 import json
+import multiprocessing.connection
+import os
+import pickle
 import re
 import secrets
+import signal
 import threading
 import time
 import traceback
@@ -30,7 +35,7 @@ from urllib.parse import urlsplit
 import jinja2
 import watchfiles
 
-from . import pipeline
+from . import parallel, pipeline
 from .config import Config
 from .errors import Problem, ScorecardError, summarise
 from .i18n import TranslationError
@@ -83,6 +88,10 @@ class Builder:
     def build(self, changed: Collection[Path] = ()) -> Outcome:
         """Build once; never raises for a problem in the data, templates or settings."""
         started = time.perf_counter()
+        with pipeline.collector_paused():  # the server collects after telling the page
+            return self._build(changed, started)
+
+    def _build(self, changed: Collection[Path], started: float) -> Outcome:
         try:
             if self._results is None or self._touches_data(changed):
                 self._results = None  # a failed compute must not leave stale scores behind
@@ -125,6 +134,72 @@ class Builder:
                     break
         message = exc.message if isinstance(exc, jinja2.TemplateSyntaxError) else str(exc)
         return f"{where}error: {message}"
+
+
+class BuildProcess:
+    """A Builder in a child process, forked before the server starts its threads.
+
+    Rendering then uses the second processor as `python build.py` does (scorecard.parallel
+    forks only a process without other threads, and the server has them), so an edit shows
+    sooner. The child builds when told to and answers with the Outcome; it ends when the
+    pipe closes. If it is gone, builds happen in this process from then on.
+    """
+
+    def __init__(self, builder: Builder, pid: int, pipe: multiprocessing.connection.Connection):
+        self._builder = builder
+        self._pid = pid
+        self._pipe: multiprocessing.connection.Connection | None = pipe
+
+    @classmethod
+    def start(cls, builder: Builder) -> BuildProcess | None:
+        """The child, or None where it cannot help (see scorecard.parallel)."""
+        if not parallel.can_fork():
+            return None
+        here, there = multiprocessing.Pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: build on request, then leave without running any cleanup
+            status = 1
+            try:
+                here.close()
+                signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the server's
+                _build_on_request(builder, there)
+                status = 0
+            finally:
+                os._exit(status)
+        there.close()
+        return cls(builder, pid, here)
+
+    def build(self, changed: Collection[Path] = ()) -> Outcome:
+        if self._pipe is not None:
+            try:
+                self._pipe.send([str(p) for p in changed])
+                return self._pipe.recv()  # type: ignore[no-any-return]
+            except (EOFError, OSError):
+                self.close()
+        return self._builder.build(changed)  # recomputes: this Builder has no scores yet
+
+    def close(self) -> None:
+        """End the child once it has finished the build it is doing."""
+        if self._pipe is None:
+            return
+        self._pipe.close()
+        self._pipe = None
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self._pid, 0)
+
+
+def _build_on_request(builder: Builder, pipe: multiprocessing.connection.Connection) -> None:
+    while True:
+        try:
+            changed = pipe.recv()
+        except EOFError:  # the server has stopped
+            return
+        outcome = builder.build({Path(p) for p in changed})
+        try:
+            pipe.send(outcome)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:  # not picklable
+            pipe.send(Outcome(False, [f"error: the build's outcome could not be sent: {exc}"]))
+        gc.collect()  # what the build left in cycles, once the page has been told
 
 
 # -- what the browser is told --------------------------------------------------------------------
@@ -291,10 +366,16 @@ class DevServer:
 
     def __init__(self, paths: pipeline.Paths, config: Config, host: str, port: int):
         self.builder = Builder(paths, config)
+        self._builds = BuildProcess.start(self.builder)  # before any thread, socket or watch
         self.state = LiveState()
         self.out = paths.out.absolute()
         handler = _handler_for(self.out)
-        self._httpd = _Server((host, port), handler)
+        try:
+            self._httpd = _Server((host, port), handler)
+        except OSError:
+            if self._builds is not None:
+                self._builds.close()
+            raise
         self._httpd.state = self.state
         self._thread: threading.Thread | None = None
 
@@ -305,11 +386,14 @@ class DevServer:
         return f"http://{shown}:{port}/"
 
     def build(self, changed: Collection[Path] = ()) -> Outcome:
-        outcome = self.builder.build(changed)
+        builds = self._builds or self.builder
+        outcome = builds.build(changed)
         if outcome.ok:
             self.state.built()
         else:
             self.state.failed(outcome.lines)
+        if self._builds is None:
+            gc.collect()  # what the build left in cycles, once the page has been told
         return outcome
 
     def start(self) -> None:
@@ -350,12 +434,14 @@ class DevServer:
         )
 
     def close(self) -> None:
-        """Stop serving: end the event streams, then the server."""
+        """Stop serving: end the event streams, then the server, then the builds."""
         self.state.close()
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join()
         self._httpd.server_close()
+        if self._builds is not None:
+            self._builds.close()
 
 
 def _handler_for(directory: Path) -> Callable[..., _Handler]:

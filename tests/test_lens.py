@@ -13,6 +13,8 @@ from math import log10
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scorecard.compute import (
     effective_weights,
@@ -21,6 +23,7 @@ from scorecard.compute import (
     score_dataset,
 )
 from scorecard.model import Dataset, Observation, OtherIndex, Source
+from scorecard.pipeline import editions
 from scorecard.views import PeerRow, agreement, lens_verdict, site_view, spearman
 
 from .conftest import edit, problems
@@ -194,6 +197,40 @@ def test_a_past_edition_uses_only_the_data_up_to_its_year():
     assert "developers" not in then["FRA"].indicators  # first recorded in 2024
     assert all(s.composite is None for s in then.values())
     assert by_iso(SMALL)["FRA"].indicators["supercomputers"].score == 100
+
+
+@st.composite
+def _dated(draw: st.DrawFn) -> Dataset:
+    """The small fixture with its values moved to random years, some of them dropped."""
+    dataset = SMALL
+    for country in SMALL.countries:
+        for indicator, observations in country.indicators.items():
+            kept = draw(st.lists(st.sampled_from(observations), max_size=2))
+            dated = tuple(replace(o, year=draw(st.integers(2019, 2025))) for o in kept)
+            changed = replace(
+                dataset.country(country.iso3),
+                indicators={**dataset.country(country.iso3).indicators, indicator: dated},
+            )
+            dataset = replace(
+                dataset,
+                countries=tuple(
+                    changed if c.iso3 == country.iso3 else c for c in dataset.countries
+                ),
+            )
+    return dataset
+
+
+@given(_dated())
+def test_each_edition_is_the_scorecard_scored_as_of_its_year(dataset):
+    """Editions score a country once per year it has data; the result must not show it."""
+    edition = dataset.framework.edition
+    years = {o.year for c in dataset.countries for obs in c.indicators.values() for o in obs}
+    expected = {}
+    for year in sorted(y for y in years if y <= edition):
+        scores = score_dataset(dataset, as_of=year)
+        if any(s.composite is not None for s in scores):
+            expected[year] = scores
+    assert editions(dataset) == expected
 
 
 # -- validation of the lens, peers, other indices and spotlights -----------------------------

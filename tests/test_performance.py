@@ -6,6 +6,7 @@ records them).
 
 from __future__ import annotations
 
+import gc
 import gettext
 import os
 import threading
@@ -114,7 +115,7 @@ def test_no_fork_with_other_threads_running():
 def test_the_site_is_the_same_with_and_without_the_second_process(tmp_path, monkeypatch):
     paths = pipeline.Paths.for_project(REPO, REPO / "indicators", tmp_path / "one")
     pipeline.build(paths, Config())
-    monkeypatch.setattr(parallel, "_can_fork", lambda: False)
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
     pipeline.build(replace(paths, out=tmp_path / "two"), Config())
     assert tree(tmp_path / "one") == tree(tmp_path / "two")
 
@@ -146,3 +147,20 @@ def test_translations_render_as_jinjas_own(source, value):
     expected = jinjas.get_template("t.html").render(x=value)
     assert ours.get_template("t.html").render(x=value) == expected
     assert ours.get_template("t.html").render(x=value) == expected  # memoized the 2nd time
+
+
+def test_the_collector_is_paused_for_a_build_and_restored_after_it():
+    assert gc.isenabled()
+    with pipeline.collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError), pipeline.collector_paused():
+        1 / 0  # noqa: B018
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pipeline.collector_paused():
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()

@@ -14,6 +14,7 @@ from scorecard.compute import score_dataset
 from scorecard.model import Dataset, Sensitivity
 from scorecard.sensitivity import (
     RankInterval,
+    _competition_ranks,
     analyse,
     rank_intervals,
     score_matrices,
@@ -230,8 +231,9 @@ def test_pillar_intervals_rank_the_countries_with_that_pillar(small):
 
 
 def test_pillar_intervals_equal_pillar_ranks_when_nothing_varies(small):
-    fixed = with_settings(small, weight_spread=0.0, normalisations=("goalposts",),
-                          aggregations=("arithmetic",))
+    fixed = with_settings(
+        small, weight_spread=0.0, normalisations=("goalposts",), aggregations=("arithmetic",)
+    )
     scores = score_dataset(fixed)
     result = analyse(fixed.framework, scores)
     for pillar in fixed.framework.pillars:
@@ -240,3 +242,24 @@ def test_pillar_intervals_equal_pillar_ranks_when_nothing_varies(small):
             if rank is not None:
                 assert result.pillars[pillar.id][s.iso3] == RankInterval(rank, rank, rank)
 
+
+def test_competition_ranks_by_hand():
+    values = np.array([[70.0, 90.0, 70.0, 10.0], [5.0, 5.0, 5.0, 5.0], [1.0, 2.0, 3.0, 4.0]])
+    assert _competition_ranks(values).tolist() == [[2, 1, 2, 4], [1, 1, 1, 1], [4, 3, 2, 1]]
+
+
+def test_competition_ranks_treat_a_rounding_difference_as_a_tie():
+    assert _competition_ranks(np.array([[50.0, 50.0 + 1e-12, 49.0]])).tolist() == [[1, 1, 3]]
+
+
+@given(
+    st.lists(
+        st.lists(st.sampled_from([0.0, 12.5, 33.3, 50.0, 99.9]), min_size=5, max_size=5),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_competition_ranks_are_one_plus_the_values_strictly_above(rows):
+    values = np.array(rows)
+    expected = [[1 + sum(other > value for other in row) for value in row] for row in rows]
+    assert _competition_ranks(values).tolist() == expected

@@ -1,8 +1,9 @@
 """`python build.py serve`: build, serve on 127.0.0.1, watch, rebuild, tell the open page.
 
-The server runs in threads of this process (one serving, one watching) on a copy of the
-small fixture with real copies of the templates and static files, so that tests can edit
-them. Waits poll with a generous timeout and assert nothing about how long anything took.
+The server runs in threads of this process (one serving, one watching; the builds happen in
+a child process it forks, on more than one processor) on a copy of the small fixture with
+real copies of the templates and static files, so that tests can edit them. Waits poll with
+a generous timeout and assert nothing about how long anything took.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from scorecard import pipeline
+from scorecard import parallel, pipeline
 from scorecard.cli import main
 from scorecard.config import Config
 from scorecard.serve import LIVE_JS, Builder, DevServer, Outcome, inject
@@ -269,6 +270,37 @@ def test_a_change_to_the_look_reuses_the_scores(tmp_path, monkeypatch):
     assert builder.build({root / "static/style.css"}).ok and len(calls) == 1
     assert builder.build({root / "templates/data.html"}).ok and len(calls) == 1
     assert builder.build({root / "indicators/countries/FRA.yaml"}).ok and len(calls) == 2
+
+
+def test_serve_builds_in_a_child_process_and_here_once_it_is_gone(tmp_path, monkeypatch):
+    root = copy_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)  # as on any POSIX multi-core
+    server = DevServer(pipeline.Paths.for_project(root), Config(), "127.0.0.1", 0)
+    broken = Outcome(False, ["error: built in this process"])
+    monkeypatch.setattr(Builder, "build", lambda self, changed=(): broken)  # here, not there
+    try:
+        assert server._builds is not None
+        outcome = server.build()
+        assert outcome.ok and outcome.files > 0, outcome.lines  # the child's Builder
+        assert (root / "site/index.html").is_file()
+        os.kill(server._builds._pid, signal.SIGKILL)
+        assert server.build() == broken  # the child is gone: this process builds
+        assert server.build() == broken
+    finally:
+        server.close()
+
+
+def test_without_fork_serve_builds_in_its_own_process(tmp_path, monkeypatch):
+    root = copy_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    server = DevServer(pipeline.Paths.for_project(root), Config(), "127.0.0.1", 0)
+    try:
+        assert server._builds is None
+        assert server.build().ok
+    finally:
+        server.close()
 
 
 def test_a_failed_first_build_serves_a_page_that_waits(tmp_path, monkeypatch):
