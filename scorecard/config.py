@@ -36,7 +36,8 @@ class Config:
             raise ConfigError(f"tool.scorecard.branch: {self.branch!r} is not a branch name")
         if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", self.language):
             raise ConfigError(
-                f"tool.scorecard.language: {self.language!r} is not a language code (e.g. en, ko)")
+                f"tool.scorecard.language: {self.language!r} is not a language code (e.g. en, ko)"
+            )
 
 
 def load_config(project: Path) -> Config:

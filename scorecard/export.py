@@ -40,14 +40,21 @@ def scores_document(
             "per_capita": PER_CAPITA,
             "tie_decimals": TIE_DECIMALS,
             "sensitivity": {
-                "runs": sens.runs, "seed": sens.seed, "weight_spread": sens.weight_spread,
+                "runs": sens.runs,
+                "seed": sens.seed,
+                "weight_spread": sens.weight_spread,
                 "normalisations": list(sens.normalisations),
                 "aggregations": list(sens.aggregations),
             },
         },
         "pillars": [
-            {"id": p.id, "name": p.name, "weight": p.weight, "question": p.question,
-             "indicators": [i.id for i in p.indicators]}
+            {
+                "id": p.id,
+                "name": p.name,
+                "weight": p.weight,
+                "question": p.question,
+                "indicators": [i.id for i in p.indicators],
+            }
             for p in framework.pillars
         ],
         "indicators": [_indicator(i) for i in framework.indicators],
@@ -60,10 +67,14 @@ def scores_document(
 
 def _indicator(indicator: Indicator) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "id": indicator.id, "pillar": indicator.pillar, "name": indicator.name,
-        "unit": indicator.unit, "kind": indicator.kind,
+        "id": indicator.id,
+        "pillar": indicator.pillar,
+        "name": indicator.name,
+        "unit": indicator.unit,
+        "kind": indicator.kind,
         "direction": "higher_is_better" if indicator.higher_is_better else "lower_is_better",
-        "weight": indicator.weight, "proxy_for": indicator.proxy_for,
+        "weight": indicator.weight,
+        "proxy_for": indicator.proxy_for,
     }
     if indicator.assessed:
         entry["rubric"] = [{"level": r.level, "score": r.score} for r in indicator.rubric]
@@ -73,30 +84,48 @@ def _indicator(indicator: Indicator) -> dict[str, Any]:
     return entry
 
 
-def _country(dataset: Dataset, score: CountryScore, interval: RankInterval | None,
-             pillar_intervals: dict[str, dict[str, RankInterval]]) -> dict[str, Any]:
+def _country(
+    dataset: Dataset,
+    score: CountryScore,
+    interval: RankInterval | None,
+    pillar_intervals: dict[str, dict[str, RankInterval]],
+) -> dict[str, Any]:
     country = dataset.country(score.iso3)
     return {
-        "iso3": country.iso3, "name": country.name, "region": country.region,
+        "iso3": country.iso3,
+        "name": country.name,
+        "region": country.region,
         "rank": score.rank,
         "rank_median": interval.median if interval else None,
         "rank_p05": interval.low if interval else None,
         "rank_p95": interval.high if interval else None,
         "composite": _round(score.composite),
         "coverage": _round(score.coverage),
-        "oldest_year": score.oldest, "newest_year": score.newest,
+        "oldest_year": score.oldest,
+        "newest_year": score.newest,
         "pillars": {
-            pid: {"score": _round(p.score), "rank": p.rank,
-                  **_interval(pillar_intervals.get(pid, {}).get(score.iso3)),
-                  "coverage": _round(p.coverage), "present": p.present, "total": p.total,
-                  "oldest_year": p.oldest, "newest_year": p.newest}
+            pid: {
+                "score": _round(p.score),
+                "rank": p.rank,
+                **_interval(pillar_intervals.get(pid, {}).get(score.iso3)),
+                "coverage": _round(p.coverage),
+                "present": p.present,
+                "total": p.total,
+                "oldest_year": p.oldest,
+                "newest_year": p.newest,
+            }
             for pid, p in score.pillars.items()
         },
         "indicators": {
-            iid: {"value": r.observation.value, "level": r.observation.level,
-                  "year": r.observation.year, "period": r.observation.period or None,
-                  "adjusted": _round(r.adjusted), "score": _round(r.score),
-                  "source": _source_key(r.observation)}
+            iid: {
+                "value": r.observation.value,
+                "level": r.observation.level,
+                "year": r.observation.year,
+                "period": r.observation.period or None,
+                "adjusted": _round(r.adjusted),
+                "score": _round(r.score),
+                "source": _source_key(r.observation),
+            }
             for iid, r in score.indicators.items()
         },
         "missing": dict(sorted(country.missing.items())),
@@ -110,16 +139,29 @@ def _interval(interval: RankInterval | None) -> dict[str, int | None]:
 
 
 def scores_json(document: dict[str, Any]) -> bytes:
-    return (json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-            + "\n").encode("utf-8")
+    return (
+        json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False) + "\n"
+    ).encode("utf-8")
 
 
-SCORES_COLUMNS = ["iso3", "name", "region", "rank", "rank_median", "rank_p05", "rank_p95",
-                  "composite", "coverage", "oldest_year", "newest_year"]
+SCORES_COLUMNS = [
+    "iso3",
+    "name",
+    "region",
+    "rank",
+    "rank_median",
+    "rank_p05",
+    "rank_p95",
+    "composite",
+    "coverage",
+    "oldest_year",
+    "newest_year",
+]
 
 
-def scores_csv(dataset: Dataset, scores: list[CountryScore],
-               intervals: dict[str, RankInterval]) -> bytes:
+def scores_csv(
+    dataset: Dataset, scores: list[CountryScore], intervals: dict[str, RankInterval]
+) -> bytes:
     """One row per country: composite, rank interval and every pillar's score."""
     pillars = [p.id for p in dataset.framework.pillars]
     header = SCORES_COLUMNS + [f"{p}_{k}" for p in pillars for k in ("score", "rank", "coverage")]
@@ -127,10 +169,19 @@ def scores_csv(dataset: Dataset, scores: list[CountryScore],
     for s in ordered(scores):
         country = dataset.country(s.iso3)
         interval = intervals.get(s.iso3)
-        row = [s.iso3, country.name, country.region, s.rank,
-               interval.median if interval else None, interval.low if interval else None,
-               interval.high if interval else None, _round(s.composite), _round(s.coverage),
-               s.oldest, s.newest]
+        row = [
+            s.iso3,
+            country.name,
+            country.region,
+            s.rank,
+            interval.median if interval else None,
+            interval.low if interval else None,
+            interval.high if interval else None,
+            _round(s.composite),
+            _round(s.coverage),
+            s.oldest,
+            s.newest,
+        ]
         for p in pillars:
             ps = s.pillars[p]
             row += [_round(ps.score), ps.rank, _round(ps.coverage)]
@@ -138,9 +189,27 @@ def scores_csv(dataset: Dataset, scores: list[CountryScore],
     return _csv(header, rows)
 
 
-VALUES_COLUMNS = ["iso3", "country", "pillar", "indicator", "year", "period", "value", "level",
-                  "unit", "adjusted", "score", "used", "source_id", "source_producer",
-                  "source_title", "source_url", "source_published", "source_accessed", "note"]
+VALUES_COLUMNS = [
+    "iso3",
+    "country",
+    "pillar",
+    "indicator",
+    "year",
+    "period",
+    "value",
+    "level",
+    "unit",
+    "adjusted",
+    "score",
+    "used",
+    "source_id",
+    "source_producer",
+    "source_title",
+    "source_url",
+    "source_published",
+    "source_accessed",
+    "note",
+]
 
 
 def values_csv(dataset: Dataset, scores: list[CountryScore]) -> bytes:
@@ -152,25 +221,72 @@ def values_csv(dataset: Dataset, scores: list[CountryScore]) -> bytes:
             observations = sorted(country.context.get(figure.id, ()), key=lambda o: o.year)
             for obs in observations:
                 # The latest figure is the denominator of per-capita and per-GDP values.
-                rows.append(_value_row(country.iso3, country.name, "context", figure.id, obs,
-                                       figure.unit, None, None, obs is observations[-1]))
+                rows.append(
+                    _value_row(
+                        country.iso3,
+                        country.name,
+                        "context",
+                        figure.id,
+                        obs,
+                        figure.unit,
+                        None,
+                        None,
+                        obs is observations[-1],
+                    )
+                )
         for indicator in dataset.framework.indicators:
             used = by_iso[country.iso3].indicators.get(indicator.id)
             for obs in sorted(country.indicators.get(indicator.id, ()), key=lambda o: o.year):
                 is_used = used is not None and used.observation is obs
-                rows.append(_value_row(
-                    country.iso3, country.name, indicator.pillar, indicator.id, obs,
-                    indicator.unit, used.adjusted if is_used else None,
-                    used.score if is_used else None, is_used))
+                rows.append(
+                    _value_row(
+                        country.iso3,
+                        country.name,
+                        indicator.pillar,
+                        indicator.id,
+                        obs,
+                        indicator.unit,
+                        used.adjusted if is_used else None,
+                        used.score if is_used else None,
+                        is_used,
+                    )
+                )
     return _csv(VALUES_COLUMNS, rows)
 
 
-def _value_row(iso3: str, name: str, pillar: str, indicator: str, obs: Observation,
-               unit: str, adjusted: float | None, score: float | None, used: bool) -> list[Any]:
+def _value_row(
+    iso3: str,
+    name: str,
+    pillar: str,
+    indicator: str,
+    obs: Observation,
+    unit: str,
+    adjusted: float | None,
+    score: float | None,
+    used: bool,
+) -> list[Any]:
     src = obs.source
-    return [iso3, name, pillar, indicator, obs.year, obs.period, _raw(obs.value), obs.level, unit,
-            _round(adjusted), _round(score), "true" if used else "false", src.id, src.producer,
-            src.title, src.url, src.published, src.accessed, obs.note]
+    return [
+        iso3,
+        name,
+        pillar,
+        indicator,
+        obs.year,
+        obs.period,
+        _raw(obs.value),
+        obs.level,
+        unit,
+        _round(adjusted),
+        _round(score),
+        "true" if used else "false",
+        src.id,
+        src.producer,
+        src.title,
+        src.url,
+        src.published,
+        src.accessed,
+        obs.note,
+    ]
 
 
 def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
@@ -213,45 +329,59 @@ def column_docs(_: Callable[[str], str]) -> list[tuple[str, list[tuple[str, str]
     """What every column of the CSV downloads means, for the Data page."""
     pillar = _("For each pillar (compute, data, talent, funding, openness): ")
     return [
-        ("scores.csv", [
-            ("iso3", _("ISO 3166-1 alpha-3 code")),
-            ("name", _("Country name")),
-            ("region", _("UN M49 region")),
-            ("rank", _("Rank by composite score, 1 = highest; equal scores share a rank; "
-                       "empty when the country is not ranked")),
-            ("rank_median", _("Median rank over the Monte Carlo sensitivity runs")),
-            ("rank_p05", _("5th percentile rank: the best rank in 90% of the runs")),
-            ("rank_p95", _("95th percentile rank: the worst rank in 90% of the runs")),
-            ("composite", _("Composite score, 0–100")),
-            ("coverage", _("Share of indicator weight with data, pillars weighted as in the "
-                           "composite, 0–1")),
-            ("oldest_year", _("Oldest data year behind the scores")),
-            ("newest_year", _("Newest data year behind the scores")),
-            ("*_score", pillar + _("score, 0–100; empty when coverage is below the "
-                                   "threshold")),
-            ("*_rank", pillar + _("rank among countries with a score")),
-            ("*_coverage", pillar + _("share of the pillar's indicator weight with data, "
-                                      "0–1")),
-        ]),
-        ("values.csv", [
-            ("iso3", _("ISO 3166-1 alpha-3 code")),
-            ("country", _("Country name")),
-            ("pillar", _("Pillar of the indicator; context for population and GDP")),
-            ("indicator", _("Indicator id (see the framework in scores.json)")),
-            ("year", _("Year the value describes (the last year of a period)")),
-            ("period", _("Exact period when it is not a calendar year")),
-            ("value", _("The value exactly as recorded, in the indicator's unit")),
-            ("level", _("Rubric level, for assessed indicators")),
-            ("unit", _("Unit of the value")),
-            ("adjusted", _("Value after the per-capita or per-GDP step, for the value used")),
-            ("score", _("Indicator score 0–100, for the value used")),
-            ("used", _("true for the observation the scores use (the latest year)")),
-            ("source_id", _("Id in the source registry; empty for an inline citation")),
-            ("source_producer", _("Who produced the data")),
-            ("source_title", _("Title and edition of the dataset or publication")),
-            ("source_url", _("Where the source is published")),
-            ("source_published", _("When the source was published")),
-            ("source_accessed", _("When the value was read")),
-            ("note", _("Caveat recorded with the value")),
-        ]),
+        (
+            "scores.csv",
+            [
+                ("iso3", _("ISO 3166-1 alpha-3 code")),
+                ("name", _("Country name")),
+                ("region", _("UN M49 region")),
+                (
+                    "rank",
+                    _(
+                        "Rank by composite score, 1 = highest; equal scores share a rank; "
+                        "empty when the country is not ranked"
+                    ),
+                ),
+                ("rank_median", _("Median rank over the Monte Carlo sensitivity runs")),
+                ("rank_p05", _("5th percentile rank: the best rank in 90% of the runs")),
+                ("rank_p95", _("95th percentile rank: the worst rank in 90% of the runs")),
+                ("composite", _("Composite score, 0–100")),
+                (
+                    "coverage",
+                    _(
+                        "Share of indicator weight with data, pillars weighted as in the "
+                        "composite, 0–1"
+                    ),
+                ),
+                ("oldest_year", _("Oldest data year behind the scores")),
+                ("newest_year", _("Newest data year behind the scores")),
+                ("*_score", pillar + _("score, 0–100; empty when coverage is below the threshold")),
+                ("*_rank", pillar + _("rank among countries with a score")),
+                ("*_coverage", pillar + _("share of the pillar's indicator weight with data, 0–1")),
+            ],
+        ),
+        (
+            "values.csv",
+            [
+                ("iso3", _("ISO 3166-1 alpha-3 code")),
+                ("country", _("Country name")),
+                ("pillar", _("Pillar of the indicator; context for population and GDP")),
+                ("indicator", _("Indicator id (see the framework in scores.json)")),
+                ("year", _("Year the value describes (the last year of a period)")),
+                ("period", _("Exact period when it is not a calendar year")),
+                ("value", _("The value exactly as recorded, in the indicator's unit")),
+                ("level", _("Rubric level, for assessed indicators")),
+                ("unit", _("Unit of the value")),
+                ("adjusted", _("Value after the per-capita or per-GDP step, for the value used")),
+                ("score", _("Indicator score 0–100, for the value used")),
+                ("used", _("true for the observation the scores use (the latest year)")),
+                ("source_id", _("Id in the source registry; empty for an inline citation")),
+                ("source_producer", _("Who produced the data")),
+                ("source_title", _("Title and edition of the dataset or publication")),
+                ("source_url", _("Where the source is published")),
+                ("source_published", _("When the source was published")),
+                ("source_accessed", _("When the value was read")),
+                ("note", _("Caveat recorded with the value")),
+            ],
+        ),
     ]

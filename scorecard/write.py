@@ -57,7 +57,8 @@ def check_replaceable(out: Path) -> None:
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
         raise UnsafePathError(
             f"refusing to replace {out}: it is not empty and is not a site built by this tool "
-            f"(it has no {MARKER}); choose an empty or new folder with --out")
+            f"(it has no {MARKER}); choose an empty or new folder with --out"
+        )
     if out.exists() and not out.is_dir():
         raise UnsafePathError(f"refusing to replace {out}: it is a file, not a folder")
 
@@ -65,8 +66,14 @@ def check_replaceable(out: Path) -> None:
 def safe_join(root: Path, rel: str) -> Path:
     """`root / rel`, refusing absolute paths, `..`, backslashes and control characters."""
     pure = PurePosixPath(rel)
-    if (not rel or pure.is_absolute() or ".." in pure.parts or "\\" in rel
-            or any(ord(ch) < 32 for ch in rel) or rel.startswith("~")):
+    if (
+        not rel
+        or pure.is_absolute()
+        or ".." in pure.parts
+        or "\\" in rel
+        or any(ord(ch) < 32 for ch in rel)
+        or rel.startswith("~")
+    ):
         raise UnsafePathError(f"refusing to write {rel!r} outside the output folder")
     return root.joinpath(*pure.parts)
 

@@ -69,10 +69,24 @@ def test_the_lint_catches_bare_text() -> None:
 def test_message_catalogue_is_current(tmp_path: Path) -> None:
     fresh = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-c", "import sys; from babel.messages.frontend import main; main()",
-         "extract", "-F", "babel.cfg", "-o", str(fresh), "--omit-header", "--no-location",
-         "--sort-output", "."],
-        cwd=ROOT, check=True, capture_output=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys; from babel.messages.frontend import main; main()",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-o",
+            str(fresh),
+            "--omit-header",
+            "--no-location",
+            "--sort-output",
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     with fresh.open("rb") as handle:
         extracted = {m.id for m in read_po(handle) if m.id}
     with (ROOT / "locales" / "messages.pot").open("rb") as handle:
@@ -88,9 +102,16 @@ def test_a_catalogue_translates_the_site(tmp_path: Path) -> None:
     catalogue.mkdir(parents=True)
     (catalogue / "messages.po").write_text(
         'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
-        'msgid "Overview"\nmsgstr "개요"\n', encoding="utf-8")
-    paths = pipeline.Paths(project_root=tmp_path, data=ROOT / "indicators", out=tmp_path / "site",
-                           templates=ROOT / "templates", static=ROOT / "static")
+        'msgid "Overview"\nmsgstr "개요"\n',
+        encoding="utf-8",
+    )
+    paths = pipeline.Paths(
+        project_root=tmp_path,
+        data=ROOT / "indicators",
+        out=tmp_path / "site",
+        templates=ROOT / "templates",
+        static=ROOT / "static",
+    )
     pipeline.build(paths, Config(language="ko"))
     page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert '<html lang="ko">' in page
