@@ -1,7 +1,7 @@
 # Everyday verbs. The README's two commands need none of this; it is for maintainers.
 PYTHON ?= .venv/bin/python
 
-.PHONY: install build check test lint messages assets clean
+.PHONY: install build check test lint messages assets bench clean
 
 install:            ## create .venv and install the project with test and dev tools
 	python3 -m venv .venv
@@ -18,7 +18,7 @@ test:               ## the whole test suite (browser tests need Debian's chromiu
 
 lint:               ## style and types
 	$(PYTHON) -m ruff check .
-	$(PYTHON) -m ruff format --check scorecard tests tools
+	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m mypy
 
 messages:           ## refresh locales/messages.pot from templates and code
@@ -27,6 +27,9 @@ messages:           ## refresh locales/messages.pot from templates and code
 
 assets:             ## rebuild the vendored plotly.js bundle and world map (needs npm)
 	tools/assets/build.sh
+
+bench:              ## build timings on synthetic data (N = 50, 200, 1000) and page weights
+	$(PYTHON) benchmarks/run.py
 
 clean:
 	rm -rf site .site.tmp-* .pytest_cache .ruff_cache .mypy_cache
