@@ -101,10 +101,10 @@ def score_observation(
     """Adjust and normalise one observation (or look up its rubric level)."""
     if indicator.assessed:
         assert observation.level is not None
-        score = indicator.level_score(observation.level)
-        if not indicator.higher_is_better:
-            score = 100.0 - score
-        return IndicatorScore(indicator.id, observation, None, score)
+        level = indicator.level_score(observation.level)
+        return IndicatorScore(
+            indicator.id, observation, None, level if indicator.higher_is_better else 100.0 - level
+        )
     assert observation.value is not None
     adjusted = adjust(observation.value, indicator, population, gdp)
     score = None if adjusted is None else normalise(adjusted, indicator)

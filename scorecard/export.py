@@ -237,7 +237,7 @@ def values_csv(dataset: Dataset, scores: list[CountryScore]) -> bytes:
         for indicator in dataset.framework.indicators:
             used = by_iso[country.iso3].indicators.get(indicator.id)
             for obs in sorted(country.indicators.get(indicator.id, ()), key=lambda o: o.year):
-                is_used = used is not None and used.observation is obs
+                scored = used if used is not None and used.observation is obs else None
                 rows.append(
                     _value_row(
                         country.iso3,
@@ -246,9 +246,9 @@ def values_csv(dataset: Dataset, scores: list[CountryScore]) -> bytes:
                         indicator.id,
                         obs,
                         indicator.unit,
-                        used.adjusted if is_used else None,
-                        used.score if is_used else None,
-                        is_used,
+                        scored.adjusted if scored is not None else None,
+                        scored.score if scored is not None else None,
+                        scored is not None,
                     )
                 )
     return _csv(VALUES_COLUMNS, rows)

@@ -423,14 +423,16 @@ class _Renderer:
         )
 
     def _interval_figure(self) -> str:
-        rows = [c for c in self.view.countries if c.interval is not None]
-        rows.sort(key=lambda c: (c.interval.median, c.score.rank, c.iso3))  # type: ignore[union-attr]
+        rows = sorted(
+            ((c, c.interval) for c in self.view.countries if c.interval is not None),
+            key=lambda pair: (pair[1].median, pair[0].score.rank, pair[0].iso3),
+        )
         return charts.to_json(
             charts.rank_intervals(
-                [c.country.name for c in rows],
-                [c.interval.median for c in rows],  # type: ignore[union-attr]
-                [c.interval.low for c in rows],
-                [c.interval.high for c in rows],  # type: ignore[union-attr]
+                [c.country.name for c, _ in rows],
+                [interval.median for _, interval in rows],
+                [interval.low for _, interval in rows],
+                [interval.high for _, interval in rows],
                 self.gettext.gettext("Rank"),
             )
         )

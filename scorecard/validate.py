@@ -156,19 +156,20 @@ class _Checker:
         self._unused_sources(sources)
         files = {p.stem for p in self.files.countries}
         spotlights = [self._spotlight(path, framework, files) for path in self.files.spotlights]
+        good_spotlights = [s for s in spotlights if s is not None]
         if (
             framework is None
             or sources is None
             or len(valid) != len(countries)
-            or None in spotlights
+            or len(good_spotlights) != len(spotlights)
         ):
             return None
         return Dataset(
             framework,
             sources,
             tuple(sorted(valid, key=lambda c: c.iso3)),
-            tuple(sorted(spotlights, key=lambda s: s.iso3)),
-        )  # type: ignore[arg-type, return-value]
+            tuple(sorted(good_spotlights, key=lambda s: s.iso3)),
+        )
 
     # -- spotlights/*.yaml --------------------------------------------------------------
 
@@ -564,11 +565,12 @@ class _Checker:
         section, key = path
         target: Indicator | ContextFigure | None = None
         if framework is not None:
-            known: dict[str, Any] = {
+            catalogues: dict[str, dict[str, Any]] = {
                 "indicators": {ind.id: ind for ind in framework.indicators},
                 "context": {fig.id: fig for fig in framework.context},
                 "other_indices": {index.id: index for index in framework.other_indices},
-            }[section]
+            }
+            known = catalogues[str(section)]
             target = known.get(str(key))
             if target is None and section != "context":
                 what = "indicator" if section == "indicators" else "index"
@@ -691,7 +693,8 @@ class _Checker:
     def _check_missing(
         self, report: _FileReport, data: dict[str, Any], framework: Framework | None
     ) -> None:
-        indicators = data.get("indicators") if isinstance(data.get("indicators"), dict) else {}
+        given = data.get("indicators")
+        indicators: dict[str, Any] = given if isinstance(given, dict) else {}
         for key, _reason in _mapping_items(data.get("missing")):
             if framework and key not in {ind.id for ind in framework.indicators}:
                 report.error(
@@ -839,7 +842,8 @@ def _unusable_numbers(data: Any) -> list[tuple[Path_, str]]:
     JSON Schema cannot say "finite" (NaN passes every minimum and maximum), and a huge
     number overflows floats in the scores, so every file gets this check.
     """
-    found, pending = [], [((), data)]
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    pending: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
     while pending:
         path, value = pending.pop()
         if isinstance(value, dict | list):
@@ -995,7 +999,8 @@ def url_problem(url: str) -> str:
         if not parts.scheme:
             return f"{url!r} is not a web address (expected https://…)"
         return f"{url!r}: only http and https addresses are allowed, not '{parts.scheme}:'"
-    if not parts.netloc or parts.netloc.startswith(".") or "." not in parts.hostname.strip("."):
+    host = parts.hostname or ""
+    if not parts.netloc or parts.netloc.startswith(".") or "." not in host.strip("."):
         return f"{url!r} has no valid host name"
     return ""
 

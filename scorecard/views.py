@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -141,8 +142,8 @@ def site_view(results: Any) -> SiteView:
     ]
     views.sort(key=lambda v: (v.score.rank is None, v.score.rank or 0, v.iso3))
     ranked = [v for v in views if v.score.rank is not None]
-    medians = {
-        p.id: statistics.median(v.score.pillars[p.id].score for v in ranked)  # type: ignore[misc]
+    medians = {  # a ranked country has every pillar's score
+        p.id: statistics.median(_scores(v.score.pillars[p.id].score for v in ranked))
         for p in dataset.framework.pillars
         if ranked
     }
@@ -166,15 +167,20 @@ def _lens_medians(dataset: Dataset, ranked: list[CountryView]) -> dict[Any, floa
     medians: dict[Any, float] = {}
     framework = dataset.framework
     for layer in framework.layers:
-        values = [c.layers[layer.id].score for c in ranked if c.layers[layer.id].score is not None]
+        values = _scores(c.layers[layer.id].score for c in ranked)
         if values:
-            medians[layer.id] = statistics.median(values)  # type: ignore[type-var]
+            medians[layer.id] = statistics.median(values)
         for pillar in framework.pillars:
             cell = (pillar.id, layer.id)
-            values = [c.matrix[cell].score for c in ranked if c.matrix[cell].score is not None]
+            values = _scores(c.matrix[cell].score for c in ranked)
             if values:
-                medians[cell] = statistics.median(values)  # type: ignore[type-var]
+                medians[cell] = statistics.median(values)
     return medians
+
+
+def _scores(values: Iterable[float | None]) -> list[float]:
+    """The scores that exist (None is a gap, never a zero)."""
+    return [v for v in values if v is not None]
 
 
 def lens_verdict(score: float | None, median: float | None) -> str:
@@ -387,11 +393,13 @@ class Agreement:
 
 def agreement(dataset: Dataset, index: OtherIndex, countries: list[CountryView]) -> Agreement:
     """Our ranks against another index's, over the countries both cover."""
-    common = []
+    common: list[tuple[CountryView, float]] = []
     for c in countries:
         observations = c.country.other_indices.get(index.id)
         if c.score.composite is not None and observations:
-            common.append((c, max(observations, key=lambda o: o.year).value))
+            latest = max(observations, key=lambda o: o.year).value
+            if latest is not None:  # the schema requires a value; this tells the type checker
+                common.append((c, latest))
     ours = competition_ranks({c.iso3: c.score.composite for c, _ in common})
     sign = -1 if index.kind == "rank" else 1  # rank 1 is best: negate so higher is better
     theirs = competition_ranks({c.iso3: sign * value for c, value in common})
