@@ -167,6 +167,15 @@ def test_pull_requests_are_checked_compared_built_and_tested_read_only():
     assert "bash .ci/run" in runs({"jobs": {"tests": tests}})
 
 
+def test_pull_requests_are_linted_as_make_lint_does():
+    lint = workflow("pull-request.yml")["jobs"]["lint"]
+    script = runs({"jobs": {"lint": lint}})
+    assert 'python -m pip install -e ".[dev]"' in script
+    for command in ("ruff check", "ruff format --check .", "mypy"):
+        assert f"python -m {command}" in script
+        assert f"$(PYTHON) -m {command}" in (REPO / "Makefile").read_text(encoding="utf-8")
+
+
 def test_main_is_built_and_published_with_least_privilege():
     flow = workflow("publish.yml")
     assert triggers(flow)["push"] == {"branches": ["main"]}
