@@ -127,7 +127,7 @@ def radar(axes: Sequence[str], series: Sequence[tuple[str, Sequence[float | None
             height=380,
             showlegend=True,
             legend={"orientation": "h", "y": -0.12, "x": 0.5, "xanchor": "center"},
-            margin={"l": 48, "r": 48, "t": 24, "b": 24},
+            margin={"l": 72, "r": 72, "t": 24, "b": 24},  # room for "Openness" on a phone
             polar={
                 "radialaxis": {
                     "range": [0, 100],
