@@ -11,6 +11,7 @@ import gc
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .compute import (
     CountryScore,
@@ -24,9 +25,11 @@ from .compute import (
 from .config import Config
 from .errors import Problem
 from .model import Dataset
-from .sensitivity import RankInterval, analyse
 from .validate import load_dataset
 from .write import Content, write_site
+
+if TYPE_CHECKING:
+    from .sensitivity import RankInterval
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,8 @@ def check(
 
 def compute(paths: Paths, *, country_codes: Collection[str] | None = None) -> Results:
     """Validate, then score, rank and run the sensitivity analysis."""
+    from .sensitivity import analyse  # numpy loads only here: `check` does not need it
+
     dataset, warnings = check(paths, country_codes=country_codes)
     scores = score_dataset(dataset)
     analysis = analyse(dataset.framework, scores)

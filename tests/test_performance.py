@@ -9,6 +9,8 @@ from __future__ import annotations
 import gc
 import gettext
 import os
+import subprocess
+import sys
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -164,3 +166,20 @@ def test_the_collector_is_paused_for_a_build_and_restored_after_it():
         assert not gc.isenabled()  # left as it was found
     finally:
         gc.enable()
+
+
+def test_check_loads_only_what_validation_needs(tmp_path):
+    """`check` is what contributors and CI run most: no numpy, no templates, and no
+    jsonschema while the files are valid."""
+    code = (
+        "import sys\n"
+        "from scorecard.cli import main\n"
+        "status = main(['check'])\n"
+        "print(status, sorted(m for m in ('numpy', 'jinja2', 'jsonschema') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "SCORECARD_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "0 []"
