@@ -44,6 +44,12 @@ _FORBIDDEN = re.compile(
     + "]"
 )
 
+# Bidirectional embedding, override and isolate controls (U+202A-U+202E, U+2066-U+2069):
+# invisible, and they make a text display in another order than it is stored ("Trojan
+# Source"), so a reviewer could read another name, note or address than the one published.
+# Text in right-to-left scripts needs none of them; the marks U+200E and U+200F are allowed.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
 # YAML 1.2 core schema: only true/false are booleans, no octal 010, no dates, no 12:30.
 _PLAIN_TYPES = [
     ("null", re.compile(r"^(?:~|null|Null|NULL|)$")),
@@ -354,6 +360,18 @@ def _check_text(text: str, position: Position, path: Path, limit: int, what: str
                 path,
                 f"character U+{ord(found.group()):04X} is not allowed in a YAML file",
                 "remove it (it is often invisible in editors), or its escape such as \\0 or \\e",
+            )
+        )
+    found = _BIDI_CONTROLS.search(text)
+    if found:
+        raise YamlFileError(
+            YamlIssue(
+                *position,
+                path,
+                f"character U+{ord(found.group()):04X} is not allowed: a bidirectional control "
+                "makes text display in another order than it is written",
+                "remove it (it is invisible in most editors); right-to-left text needs no "
+                "control characters",
             )
         )
 

@@ -470,3 +470,25 @@ def test_pyyaml_writes_some_yaml_1_2_numbers_unquoted():
     # strings are written plain and YAML 1.2 (this loader, like editors) reads numbers.
     assert yaml.safe_dump({"a": "0o10", "b": "1e3"}) == "a: 0o10\nb: 1e3\n"
     assert load(yaml.safe_dump({"a": "0o10", "b": "1e3"})) == {"a": 8, "b": 1000.0}
+
+
+BIDI_TIP = (
+    "remove it (it is invisible in most editors); right-to-left text needs no control characters"
+)
+
+
+@pytest.mark.parametrize(
+    "code", [0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069]
+)
+def test_bidirectional_controls_are_refused_raw_or_escaped(code):
+    message = (
+        f"character U+{code:04X} is not allowed: a bidirectional control makes text display "
+        "in another order than it is written"
+    )
+    for written in (chr(code), f"\\u{code:04x}"):
+        assert refused(f'a: "x{written}y"\n'.encode()) == YamlIssue(1, 4, ("a",), message, BIDI_TIP)
+
+
+def test_right_to_left_text_and_its_marks_are_kept():
+    text = "name: الإمارات العربية المتحدة\u200f\nnote: \u200eשלום\n"
+    assert load(text) == {"name": "الإمارات العربية المتحدة\u200f", "note": "\u200eשלום"}
