@@ -829,18 +829,29 @@ def _schema_check(report: _FileReport, schema_name: str) -> bool:
             if (path, message) not in reported:
                 reported.add((path, message))
                 report.error(path, message, tip, key=key)
-    unusable = _unusable_numbers(report.doc.data)
+    unusable = _unusable_values(report.doc.data)
     for path, message in unusable:
-        tip = "leave the indicator out when the value is unknown" if path[-1:] == ("value",) else ""
+        if message.startswith("text"):
+            tip = "start it with a letter or a digit (e.g. put the words first)"
+        elif path[-1:] == ("value",):
+            tip = "leave the indicator out when the value is unknown"
+        else:
+            tip = ""
         report.error(path, message, tip)
     return not errors and not unusable
 
 
-def _unusable_numbers(data: Any) -> list[tuple[Path_, str]]:
-    """Numbers the arithmetic cannot use: NaN, infinities and anything beyond MAX_MAGNITUDE.
+# What makes a spreadsheet read a cell of a CSV file as a formula (OWASP, "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _unusable_values(data: Any) -> list[tuple[Path_, str]]:
+    """Numbers the arithmetic cannot use, and text a spreadsheet would run as a formula.
 
     JSON Schema cannot say "finite" (NaN passes every minimum and maximum), and a huge
-    number overflows floats in the scores, so every file gets this check.
+    number overflows floats in the scores; text starting with = + - @ becomes a formula
+    (=HYPERLINK(...), =cmd|...) when the site's CSV downloads are opened in a spreadsheet.
+    Every file gets this check.
     """
     found: list[tuple[tuple[str | int, ...], str]] = []
     pending: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
@@ -849,6 +860,15 @@ def _unusable_numbers(data: Any) -> list[tuple[Path_, str]]:
         if isinstance(value, dict | list):
             items = value.items() if isinstance(value, dict) else enumerate(value)
             pending.extend(((*path, k), v) for k, v in items)
+        elif isinstance(value, str):
+            if value.startswith(FORMULA_STARTS):
+                found.append(
+                    (
+                        path,
+                        f"text starting with {value[0]!r} would run as a formula when the CSV "
+                        "downloads are opened in a spreadsheet",
+                    )
+                )
         elif isinstance(value, int | float) and not isinstance(value, bool):
             if isinstance(value, float) and not math.isfinite(value):
                 found.append((path, f"{value} is not a finite number"))

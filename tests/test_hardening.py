@@ -100,6 +100,7 @@ CASES: dict[str, str | tuple[str, ...]] = {
         f"{F}:36:15: error: indicators.internet_users[0].source: unknown source 'itu-2024\\n' (not in sources.yaml)",
     ),
     "source-id-rtl-override.yaml": f"{F}:36:15: error: indicators.internet_users[0].source: {BIDI % '202E'}",
+    "note-formula.yaml": f"{F}:37:13: error: indicators.internet_users[0].note: text starting with '=' would run as a formula when the CSV downloads are opened in a spreadsheet",
     "note-bidi-isolate.yaml": f"{F}:37:13: error: indicators.internet_users[0].note: {BIDI % '2067'}",
     "tabs.yaml": f"{F}:20:1: error: invalid YAML: while scanning a plain scalar found a tab character that violates indentation",
     "tag-directive.yaml": f"{F}:5:7: error: name: tag !!python/object/apply:os.system is not allowed",

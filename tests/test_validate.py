@@ -439,6 +439,35 @@ def test_values_that_are_not_finite(data, written, shown):
     ]
 
 
+FORMULA_TIP = "\n    tip: start it with a letter or a digit (e.g. put the words first)"
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("'=1+2'", "'='"),
+        ("'+1'", "'+'"),
+        ("'-1'", "'-'"),
+        ("'@SUM(A1)'", "'@'"),
+        ('"\\tx"', "'\\t'"),
+    ],
+)
+def test_text_a_spreadsheet_would_run_as_a_formula(data, written, shown):
+    edit(data / "countries/FRA.yaml", "name: France\n", f"name: {written}\n")
+    edit(data / "sources.yaml", "title: Cloud use survey 2024\n", f"title: {written}\n")
+    message = f"text starting with {shown} would run as a formula when the CSV downloads are "
+    message += "opened in a spreadsheet"
+    assert problems(data) == [
+        f"{FRA}:4:7: error: name: {message}{FORMULA_TIP}",
+        f"indicators/sources.yaml:12:10: error: cloud-survey-2024.title: {message}{FORMULA_TIP}",
+    ]
+
+
+def test_formula_characters_inside_text_are_fine(data):
+    edit(data / "countries/FRA.yaml", "name: France\n", "name: France (= 1 + 1 - @)\n")
+    assert problems(data) == []
+
+
 def test_assessed_indicator_given_a_value(data):
     edit(
         data / "countries/FRA.yaml",
