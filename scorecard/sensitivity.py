@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .compute import GEOMETRIC_FLOOR, CountryScore
+from .compute import GEOMETRIC_FLOOR, TIE_DECIMALS, CountryScore
 from .model import Framework, Indicator
 
 
@@ -183,7 +183,7 @@ def _competition_ranks(values: np.ndarray) -> np.ndarray:
     All rows at once: sort each row from the highest; a value's rank is 1 + the position
     where its run of equal values starts (positions carried forward over the ties).
     """
-    rounded = np.round(values, 9)
+    rounded = np.round(values, TIE_DECIMALS)  # ties as in the published ranks
     order = np.argsort(-rounded, axis=1, kind="stable")
     ordered = np.take_along_axis(rounded, order, axis=1)
     positions = np.broadcast_to(np.arange(values.shape[1]), values.shape)

@@ -830,22 +830,18 @@ def _schema_check(report: _FileReport, schema_name: str) -> bool:
                 reported.add((path, message))
                 report.error(path, message, tip, key=key)
     unusable = _unusable_values(report.doc.data)
-    for path, message in unusable:
-        if message.startswith("text"):
-            tip = "start it with a letter or a digit (e.g. put the words first)"
-        elif path[-1:] == ("value",):
-            tip = "leave the indicator out when the value is unknown"
-        else:
-            tip = ""
+    for path, message, tip in unusable:
         report.error(path, message, tip)
     return not errors and not unusable
 
 
 # What makes a spreadsheet read a cell of a CSV file as a formula (OWASP, "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_TIP = "start it with a letter or a digit (e.g. put the words first)"
+UNKNOWN_VALUE_TIP = "leave the indicator out when the value is unknown"
 
 
-def _unusable_values(data: Any) -> list[tuple[Path_, str]]:
+def _unusable_values(data: Any) -> list[tuple[Path_, str, str]]:
     """Numbers the arithmetic cannot use, and text a spreadsheet would run as a formula.
 
     JSON Schema cannot say "finite" (NaN passes every minimum and maximum), and a huge
@@ -853,8 +849,8 @@ def _unusable_values(data: Any) -> list[tuple[Path_, str]]:
     (=HYPERLINK(...), =cmd|...) when the site's CSV downloads are opened in a spreadsheet.
     Every file gets this check.
     """
-    found: list[tuple[tuple[str | int, ...], str]] = []
-    pending: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
+    found: list[tuple[Path_, str, str]] = []  # path, message, tip
+    pending: list[tuple[Path_, Any]] = [((), data)]
     while pending:
         path, value = pending.pop()
         if isinstance(value, dict | list):
@@ -862,25 +858,23 @@ def _unusable_values(data: Any) -> list[tuple[Path_, str]]:
             pending.extend(((*path, k), v) for k, v in items)
         elif isinstance(value, str):
             if value.startswith(FORMULA_STARTS):
-                found.append(
-                    (
-                        path,
-                        f"text starting with {value[0]!r} would run as a formula when the CSV "
-                        "downloads are opened in a spreadsheet",
-                    )
+                message = (
+                    f"text starting with {value[0]!r} would run as a formula when the CSV "
+                    "downloads are opened in a spreadsheet"
                 )
+                found.append((path, message, FORMULA_TIP))
         elif isinstance(value, int | float) and not isinstance(value, bool):
+            tip = UNKNOWN_VALUE_TIP if path[-1:] == ("value",) else ""
             if isinstance(value, float) and not math.isfinite(value):
-                found.append((path, f"{value} is not a finite number"))
+                found.append((path, f"{value} is not a finite number", tip))
             elif abs(value) > MAX_MAGNITUDE:
                 shown = (
                     f"{value:.3g}"
                     if isinstance(value, float)
                     else f"a {len(str(abs(value)))}-digit number"
                 )
-                found.append(
-                    (path, f"{shown} is too large (numbers in data files are at most 1e15)")
-                )
+                message = f"{shown} is too large (numbers in data files are at most 1e15)"
+                found.append((path, message, tip))
     return found
 
 
