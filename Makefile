@@ -25,8 +25,9 @@ messages:           ## refresh locales/messages.pot from templates and code
 	$(PYTHON) -m babel.messages.frontend extract -F babel.cfg -o locales/messages.pot \
 		--omit-header --no-location --sort-output .
 
-assets:             ## rebuild the vendored plotly.js bundle and world map (needs npm)
+assets:             ## rebuild the vendored plotly.js bundle and world map (needs npm), then the SVG map
 	tools/assets/build.sh
+	$(PYTHON) tools/world_map.py
 
 bench:              ## build timings on synthetic data (N = 50, 200, 1000) and page weights
 	$(PYTHON) benchmarks/run.py

@@ -89,59 +89,6 @@ def world_map(
     }
 
 
-def radar(axes: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]]) -> Figure:
-    """Pillar scores on a 0–100 radar; the first series is filled, the others outlined."""
-    theta = [text(a) for a in axes]
-    traces = []
-    for index, (label, values) in enumerate(series):
-        first = index == 0
-        colour = COLOURS[index % len(COLOURS)]
-        traces.append(
-            {
-                "type": "scatterpolar",
-                "name": text(label),
-                "r": [*values, values[0]],
-                "theta": [*theta, theta[0]],
-                "mode": "lines+markers",
-                "connectgaps": False,
-                "line": {
-                    "color": colour,
-                    "width": 2.5 if first else 1.8,
-                    "dash": ["solid", "dash", "dot", "dashdot", "longdash"][index % 5],
-                },
-                "marker": {
-                    "size": 5,
-                    "symbol": ["circle", "square", "diamond", "triangle-up", "x"][index % 5],
-                },
-                "fill": "toself" if first else "none",
-                "fillcolor": "rgba(0,114,178,0.15)" if first else None,
-                "hovertemplate": "%{theta}: %{r:.1f}<extra>%{fullData.name}</extra>",
-            }
-        )
-    for trace in traces:
-        if trace["fillcolor"] is None:
-            del trace["fillcolor"]
-    return {
-        "data": traces,
-        "layout": _layout(
-            height=380,
-            showlegend=True,
-            legend={"orientation": "h", "y": -0.12, "x": 0.5, "xanchor": "center"},
-            margin={"l": 72, "r": 72, "t": 24, "b": 24},  # room for "Openness" on a phone
-            polar={
-                "radialaxis": {
-                    "range": [0, 100],
-                    "tickvals": [0, 25, 50, 75, 100],
-                    "angle": 90,
-                    "tickfont": {"size": 10},
-                },
-                "angularaxis": {"direction": "clockwise"},
-                "bgcolor": TRANSPARENT,
-            },
-        ),
-    }
-
-
 def ranking_bars(
     names: Sequence[str], values: Sequence[float], highlight: str | None, value_label: str
 ) -> Figure:

@@ -3,8 +3,9 @@
 The site on disk is exactly what `python build.py` writes. Live reload lives only in the
 responses of this server: every HTML page it sends gets one external script (served from
 the reserved path /__scorecard__/, so the pages' `script-src 'self'` allows it), and its
-Content-Security-Policy's `connect-src` is relaxed to 'self' so that the script can listen
-to the server's events (Server-Sent Events). When a rebuild fails, the previous site stays
+Content-Security-Policy's `connect-src` is set to 'self' (as the site's own policy says,
+should that ever be tightened) so that the script can listen to the server's events
+(Server-Sent Events). When a rebuild fails, the previous site stays
 on disk and keeps being served, and the script shows the problems in a banner over the page.
 
 Watching uses watchfiles (a maintained library, over the operating system's notifications).
@@ -258,7 +259,7 @@ class LiveState:
 
 
 def inject(html: str, build_id: str) -> str:
-    """The page as served: the live-reload script added, connect-src relaxed to 'self'."""
+    """The page as served: the live-reload script added, connect-src 'self' (kept or set)."""
     html = re.sub(r"connect-src [^;\"]*", "connect-src 'self'", html, count=1)
     tag = f'<script defer src="{LIVE_JS}" data-build="{build_id}"></script>\n'
     head_end = html.find("</head>")

@@ -20,7 +20,7 @@ import markdown
 import nh3
 from markupsafe import Markup, escape
 
-from . import charts, export, parallel
+from . import charts, export, parallel, svg
 from .cache import code_version, default_store, digest
 from .compute import GEOMETRIC_FLOOR, TIE_DECIMALS
 from .config import Config
@@ -113,7 +113,7 @@ class _Renderer:
     def _pages(self, countries: list[CountryView]) -> None:
         """Every page but the other countries' pages."""
         map_figure, scores_data = self._map_figure(), self._weights_data()  # shared by pages
-        self._page("index.html", "overview.html", page="overview", map_figure=map_figure)
+        self._page("index.html", "overview.html", page="overview", **self._world_map())
         for country in countries:
             self._keep(*self._country_page(country))
         spotlights = self._spotlights
@@ -143,7 +143,7 @@ class _Renderer:
             page="compare",
             data_json=scores_data,
             compare_default=default,
-            compare_radar=self._compare_radar(default),
+            **self._compare_radar(default),
         )
         weights = [p.weight for p in self.view.pillars]
         self._page(
@@ -191,7 +191,7 @@ class _Renderer:
             "country.html",
             page="country",
             c=country,
-            radar=self._radar(country),
+            **self._radar(country),
             narrative=_md(country.country.narrative),
             peers=self.view.peer_groups(country.iso3),
             trend=self.view.trend(country.iso3),
@@ -250,21 +250,19 @@ class _Renderer:
         groups = self.view.peer_groups(spotlight.iso3)
         group = next((p for p in groups if p.id == spotlight.peer_group), None)
         group = group or (groups[0] if groups else None)
-        radar = None
+        radar: dict[str, Any] = {}
         if group is not None:
             medians = [r.median for r in group.rows[1:]]
-            radar = charts.to_json(
-                charts.radar(
-                    [p.name for p in self.view.pillars],
-                    [
-                        (
-                            country.country.name,
-                            [country.score.pillars[p.id].score for p in self.view.pillars],
-                        ),
-                        (_("Median of %(group)s") % {"group": group.name}, medians),
-                    ],
-                )
-            )  # type: ignore[list-item]
+            radar = self._radar_chart(
+                "peer-radar",
+                [
+                    svg.Series(
+                        country.country.name,
+                        [country.score.pillars[p.id].score for p in self.view.pillars],
+                    ),
+                    svg.Series(_("Median of %(group)s") % {"group": group.name}, medians),
+                ],
+            )
         # Goalposts: every target in a unit that something was measured in, then the measures.
         units = sorted(
             {t.unit for t in spotlight.targets if any(m.target == t.id for m in spotlight.measures)}
@@ -296,7 +294,7 @@ class _Renderer:
             timeline=charts.to_json(
                 charts.timeline([name for _, name in spotlight.tracks], events)
             ),
-            radar=radar,
+            **radar,
             targets=charts.to_json(charts.targets(rows, ", ".join(units))) if rows else None,
         )
 
@@ -362,33 +360,63 @@ class _Renderer:
             )
         )
 
-    def _radar(self, country: CountryView) -> str:
+    def _world_map(self) -> dict[str, Any]:
+        """The overview's map, drawn here; a click on a country opens its page."""
+        _ = self.gettext.gettext
+        areas = [
+            svg.MapArea(
+                c.iso3,
+                c.country.name,
+                c.score.composite,
+                _("Composite %(score)s · Rank %(rank)s")
+                % {"score": fmt_score(c.score.composite), "rank": c.score.rank},
+                _relative("", f"countries/{c.iso3}/"),  # the overview is at the root
+            )
+            for c in self.view.countries
+            if c.score.composite is not None
+        ]
+        return {
+            "world_map": svg.world_map(areas, "map-title"),
+            "map_legend": svg.map_legend(_("Composite"), _("Not covered")),
+        }
+
+    def _radar_chart(
+        self, chart_id: str, series: list[svg.Series], slots: list[int | None] | None = None
+    ) -> dict[str, Any]:
+        axes = [p.name for p in self.view.pillars]
+        return {
+            "radar": svg.radar(axes, series, f"{chart_id}-title", fmt_score, slots),
+            "radar_legend": svg.legend(series, slots),
+        }
+
+    def _radar(self, country: CountryView) -> dict[str, Any]:
         _ = self.gettext.gettext
         pillars = self.view.pillars
-        series = [(country.country.name, [country.score.pillars[p.id].score for p in pillars])]
+        own = [country.score.pillars[p.id].score for p in pillars]
+        series = [svg.Series(country.country.name, own)]
         if self.view.medians:
-            series.append((_("Median country"), [self.view.medians[p.id] for p in pillars]))
+            medians = [self.view.medians[p.id] for p in pillars]
+            series.append(svg.Series(_("Median country"), medians))
         leader = self.view.leader
         if leader is not None and leader.iso3 != country.iso3:
             series.append(
-                (
+                svg.Series(
                     _("Leader: %(name)s") % {"name": leader.country.name},
                     [leader.score.pillars[p.id].score for p in pillars],
                 )
             )
-        return charts.to_json(charts.radar([p.name for p in pillars], series))  # type: ignore[arg-type]
+        return self._radar_chart("radar", series)
 
-    def _compare_radar(self, chosen: list[str]) -> str:
+    def _compare_radar(self, chosen: list[str]) -> dict[str, Any]:
+        """Every country is drawn; scorecard.js shows the chosen ones by giving them a slot."""
         pillars = self.view.pillars
+        countries = sorted(self.view.countries, key=lambda c: c.country.name)
         series = [
-            (
-                self.view.country(iso).country.name,
-                [self.view.country(iso).score.pillars[p.id].score for p in pillars],
-            )
-            for iso in chosen
-            if iso
+            svg.Series(c.country.name, [c.score.pillars[p.id].score for p in pillars], key=c.iso3)
+            for c in countries
         ]
-        return charts.to_json(charts.radar([p.name for p in pillars], series))  # type: ignore[arg-type]
+        slot = {iso: i for i, iso in enumerate(chosen) if iso}
+        return self._radar_chart("compare-radar", series, [slot.get(c.iso3) for c in countries])
 
     def _pillar_bars(self, pillar_id: str) -> str:
         rows = sorted(

@@ -6,9 +6,6 @@
   "use strict";
 
   var PLOT_CONFIG = { displayModeBar: false, responsive: true, displaylogo: false };
-  var COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"];
-  var DASHES = ["solid", "dash", "dot", "dashdot", "longdash"];
-  var SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x"];
 
   function readJSON(id) {
     var el = document.getElementById(id);
@@ -282,11 +279,11 @@
 
   /* ---- Compare ---- */
 
-  function setUpCompare(form, chartsReady) {
+  function setUpCompare(form) {
     var data = readJSON("scorecard-data");
     var strings = readJSON("compare-strings") || {};
     if (!data) return;
-    form.hidden = false;
+    form.querySelector("[data-compare-fieldset]").disabled = false;
     var byIso = {};
     data.countries.forEach(function (c) { byIso[c.iso3] = c; });
     var selects = Array.prototype.slice.call(form.querySelectorAll("[data-compare-slot]"));
@@ -365,21 +362,14 @@
       });
     }
 
-    function radarTraces(isos) {
-      var theta = data.pillars.map(function (p) { return plotlyText(p.name); });
-      return isos.map(function (iso, i) {
-        var r = byIso[iso].pillars.slice();
-        var trace = {
-          type: "scatterpolar", name: plotlyText(byIso[iso].name),
-          r: r.concat([r[0]]), theta: theta.concat([theta[0]]),
-          mode: "lines+markers", connectgaps: false,
-          line: { color: COLOURS[i % 5], width: i === 0 ? 2.5 : 1.8, dash: DASHES[i % 5] },
-          marker: { size: 5, symbol: SYMBOLS[i % 5] },
-          fill: i === 0 ? "toself" : "none",
-          hovertemplate: "%{theta}: %{r:.1f}<extra>%{fullData.name}</extra>"
-        };
-        if (i === 0) trace.fillcolor = "rgba(0,114,178,0.15)";
-        return trace;
+    /* The build drew every country on the radar (and in its legend), hidden; the chosen
+       ones get a slot, which gives them their place, colour and dash (style.css). */
+    function showOnRadar(isos) {
+      if (!radarArea) return;
+      Array.prototype.forEach.call(radarArea.parentNode.querySelectorAll("[data-key]"), function (el) {
+        var slot = isos.indexOf(el.getAttribute("data-key"));
+        if (slot < 0) el.removeAttribute("data-slot");
+        else el.setAttribute("data-slot", String(slot));
       });
     }
 
@@ -392,12 +382,7 @@
       if (status) status.textContent = (strings.showing || "").replace("{n}", String(isos.length));
       if (!initial) replaceQuery("c=" + isos.join(","));
       renderTable(isos);
-      chartsReady.then(function (drawn) {
-        if (drawn && radarArea) {
-          var layout = readJSON("compare-radar-figure").layout;
-          window.Plotly.react(radarArea, radarTraces(isos), layout, PLOT_CONFIG);
-        }
-      });
+      showOnRadar(isos);
     }
 
     selects.forEach(function (s) { s.addEventListener("change", function () { update(false); }); });
@@ -420,7 +405,19 @@
     });
   }
 
+  /* A click on a country of a drawn map opens its page (the table links to it too, for
+     keyboards and screen readers). */
+  function linkMapAreas() {
+    Array.prototype.forEach.call(document.querySelectorAll("svg.world-map"), function (map) {
+      map.addEventListener("click", function (event) {
+        var area = event.target.closest("[data-href]");
+        if (area) window.location.href = area.getAttribute("data-href");
+      });
+    });
+  }
+
   function init() {
+    linkMapAreas();
     markScrollableTables();
     window.addEventListener("resize", markScrollableTables);
     Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), makeSortable);
@@ -429,7 +426,7 @@
     var weights = document.querySelector("[data-weights-form]");
     if (weights) setUpWeights(weights, chartsReady);
     var compare = document.querySelector("[data-compare-form]");
-    if (compare) setUpCompare(compare, chartsReady);
+    if (compare) setUpCompare(compare);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

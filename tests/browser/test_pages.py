@@ -8,15 +8,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from scorecard import svg
+
 from .conftest import AXE, REPOSITORY
 
 # page path -> {CSS selector of drawn marks: minimum count}
 PAGES = {
-    "index.html": {"path.choroplethlocation": 41},
-    "countries/KOR/index.html": {".polarlayer g.trace path": 3},
-    "countries/TWN/index.html": {".polarlayer g.trace path": 3},
+    "index.html": {"svg.world-map path[data-iso]": 40},  # Singapore is too small at 1:110m
+    "countries/KOR/index.html": {"#radar .radar-series[data-slot] polygon": 3},
+    "countries/TWN/index.html": {"#radar .radar-series[data-slot] polygon": 3},
     "pillars/compute/index.html": {"g.trace.bars path": 30, ".scatterlayer .trace .point": 100},
-    "compare/index.html": {".polarlayer g.trace path": 3},
+    "compare/index.html": {"#compare-radar .radar-series[data-slot] polygon": 3},
     "weights/index.html": {"path.choroplethlocation": 41},
     "methodology/index.html": {
         "#intervals .scatterlayer .trace .point": 41,
@@ -27,7 +29,7 @@ PAGES = {
     "spotlights/index.html": {},
     "spotlights/KOR/index.html": {
         "#timeline .scatterlayer .trace .point": 16,
-        "#peer-radar .polarlayer g.trace path": 2,
+        "#peer-radar .radar-series[data-slot] polygon": 2,
         "#targets g.trace.bars path": 4,
     },
     "data/index.html": {},
@@ -63,17 +65,31 @@ def test_page_has_no_wcag_a_or_aa_violations(open_page, server, path):
 
 
 def test_every_ranked_country_is_on_the_map_with_its_score(open_page, server, built_site):
-    page, _ = open_page(server + "index.html")
-    figure = page.evaluate("() => document.getElementById('map').data[0]")
-    expected = {
-        c["iso3"]: c["composite"]
-        for c in scores(built_site)["countries"]
-        if c["composite"] is not None
-    }
-    drawn = dict(zip(figure["locations"], figure["z"], strict=True))
-    assert set(drawn) == set(expected)
-    for iso3, value in expected.items():
-        assert drawn[iso3] == pytest.approx(value, abs=0.005)
+    page, log = open_page(server + "index.html")
+    drawn = page.eval_on_selector_all(
+        "svg.world-map path[data-iso]",
+        "paths => paths.map(p => [p.dataset.iso, p.getAttribute('fill'),"
+        " p.querySelector('title').textContent, getComputedStyle(p).fill])",
+    )
+    _, _, shapes = svg.world_shapes()
+    ranked = {c["iso3"]: c for c in scores(built_site)["countries"] if c["composite"] is not None}
+    assert {iso for iso, *_ in drawn} == ranked.keys() & shapes.keys()
+    for iso, fill, title, shown in drawn:
+        country = ranked[iso]
+        assert fill == svg.colour(country["composite"]), iso
+        assert shown != "rgb(232, 232, 232)", iso  # not the grey of countries not covered
+        score, rank = f"{country['composite']:.1f}", country["rank"]
+        assert title == f"{country['name']}: Composite {score} · Rank {rank}"
+    log.assert_clean()
+
+
+def test_a_click_on_the_map_opens_the_country(open_page, server):
+    page, log = open_page(server + "index.html")
+    page.wait_for_load_state("networkidle")  # the icon too: leaving would cancel its request
+    page.locator('svg.world-map path[data-iso="KOR"]').click()
+    page.wait_for_url("**/countries/KOR/index.html")
+    assert page.locator("h1").inner_text() == "South Korea"
+    log.assert_clean()
 
 
 def _column(page, index: int) -> list[str]:
@@ -135,15 +151,32 @@ def test_compare_permalink_round_trip(open_page, server):
         "#compare-table thead th a", "a => a.map(x => x.textContent)"
     )
     assert headers == ["South Korea", "Japan", "France", "Germany"]
-    page.wait_for_function("() => document.getElementById('compare-radar').data.length === 4")
+    assert _radar_shown(page) == [("0", "KOR"), ("1", "JPN"), ("2", "FRA"), ("3", "DEU")]
     again, log2 = open_page(page.url)
     headers = again.eval_on_selector_all(
         "#compare-table thead th a", "a => a.map(x => x.textContent)"
     )
     assert headers == ["South Korea", "Japan", "France", "Germany"]
-    assert again.evaluate("() => document.getElementById('compare-radar').data.length") == 4
+    assert _radar_shown(again) == [("0", "KOR"), ("1", "JPN"), ("2", "FRA"), ("3", "DEU")]
+    legend = again.eval_on_selector_all(
+        "#compare-radar + .chart-legend li",
+        "items => items.filter(li => getComputedStyle(li).display !== 'none')"
+        ".sort((a, b) => getComputedStyle(a).order - getComputedStyle(b).order)"
+        ".map(li => li.textContent)",
+    )
+    assert legend == ["South Korea", "Japan", "France", "Germany"]
     log.assert_clean()
     log2.assert_clean()
+
+
+def _radar_shown(page) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """(slot, ISO code) of the series the compare radar shows; the others must be hidden."""
+    series = page.eval_on_selector_all(
+        "#compare-radar .radar-series",
+        "gs => gs.map(g => [g.dataset.slot || '', g.dataset.key, getComputedStyle(g).display])",
+    )
+    assert all((display == "none") == (slot == "") for slot, _, display in series)
+    return sorted((slot, key) for slot, key, _ in series if slot)
 
 
 def test_compare_ignores_unknown_codes_in_the_url(open_page, server):
@@ -241,10 +274,15 @@ def test_missing_values_are_shown_as_missing_not_zero(open_page, server):
 
 def test_overview_works_from_disk(open_page, built_site):
     page, log = open_page((built_site / "index.html").as_uri())
-    assert page.locator("path.choroplethlocation").count() >= 41
+    assert page.locator("svg.world-map path[data-iso]").count() >= 40
     page.locator("#ranking tbody tr").first.locator("a").click()
     page.wait_for_load_state("load")
     assert page.url.endswith("/countries/USA/index.html")
+    log.assert_clean()
+    page, log = open_page((built_site / "index.html").as_uri())
+    page.wait_for_load_state("networkidle")  # the icon too: leaving would cancel its request
+    page.locator('svg.world-map path[data-iso="DEU"]').click()  # at its middle: in Germany
+    page.wait_for_url("**/countries/DEU/index.html")
     log.assert_clean()
 
 

@@ -197,6 +197,23 @@ def test_chart_labels_show_names_as_text(browser, hostile_server, hostile):
         context.close()
 
 
+def test_radar_and_map_show_names_as_text(browser, hostile_server, hostile):
+    """The drawings made at build time carry names in <title> and legends: text only."""
+    name = hostile[1]["name"]
+    page, _, dialogs, context = visit(browser, hostile_server + "compare/index.html?c=FRA,DEU")
+    try:
+        legend = page.locator("#compare-radar + .chart-legend li[data-slot]").all_text_contents()
+        assert name in legend
+        titles = page.locator("#compare-radar .radar-series > title").all_text_contents()
+        assert name in titles
+        page.goto(hostile_server + "index.html")
+        titles = page.locator("svg.world-map path > title").all_text_contents()
+        assert any(t.startswith(name + ": ") for t in titles)
+        assert_nothing_ran(page, dialogs, "drawings")
+    finally:
+        context.close()
+
+
 # -- the Content-Security-Policy, on the real site -----------------------------------------------
 
 REAL_PAGES = [
