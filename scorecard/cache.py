@@ -59,6 +59,10 @@ class Store:
         except Exception:  # truncated, corrupt, tampered with, or from other code: a miss
             return None
 
+    def has(self, key: str) -> bool:
+        """Whether an entry is stored under `key` (it may still turn out unreadable)."""
+        return (self.folder / key).is_file()
+
     def put(self, key: str, value: Any) -> None:
         """Store `value` under `key`; a read-only or full disk only makes builds slower."""
         temporary = self.folder / f".{key}.{os.getpid()}.tmp"

@@ -45,6 +45,20 @@ class PillarScore:
     newest: int | None
     rank: int | None = None
 
+    def ranked(self, rank: int | None) -> PillarScore:
+        """The same score with its rank (dataclasses.replace, without its cost: editions
+        rank thousands of these)."""
+        return PillarScore(
+            self.pillar,
+            self.score,
+            self.coverage,
+            self.present,
+            self.total,
+            self.oldest,
+            self.newest,
+            rank,
+        )
+
 
 @dataclass(frozen=True)
 class CountryScore:
@@ -253,12 +267,15 @@ def rank_scores(framework: Framework, results: list[CountryScore]) -> list[Count
         for p in framework.pillars
     }
     return [
-        replace(
-            r,
-            rank=ranks[r.iso3],
-            pillars={
-                pid: replace(ps, rank=pillar_ranks[pid][r.iso3]) for pid, ps in r.pillars.items()
-            },
+        CountryScore(
+            r.iso3,
+            r.indicators,
+            {pid: ps.ranked(pillar_ranks[pid][r.iso3]) for pid, ps in r.pillars.items()},
+            r.composite,
+            r.coverage,
+            r.oldest,
+            r.newest,
+            ranks[r.iso3],
         )
         for r in results
     ]
@@ -272,6 +289,13 @@ def data_as_of(country: Country, year: int) -> int | None:
     """
     groups = (*country.indicators.values(), *country.context.values())
     return max((o.year for obs in groups for o in obs if o.year <= year), default=None)
+
+
+def data_years_of(country: Country) -> list[int]:
+    """Every year the country has an observation in (indicators and context), ascending:
+    data_as_of(country, year) is the last of them up to `year`."""
+    groups = (*country.indicators.values(), *country.context.values())
+    return sorted({o.year for obs in groups for o in obs})
 
 
 # -- the sovereignty lens ---------------------------------------------------------------------

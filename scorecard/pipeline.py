@@ -6,6 +6,7 @@ written, all at once, so a failure at any step leaves the previous site untouche
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gc
 from collections.abc import Collection, Iterator
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 from .compute import (
     CountryScore,
     LayerScore,
-    data_as_of,
+    data_years_of,
     layer_scores,
     rank_scores,
     score_country,
@@ -125,12 +126,15 @@ def editions(dataset: Dataset) -> dict[int, list[CountryScore]]:
         }
     )
     framework = dataset.framework
+    data_years = {c.iso3: data_years_of(c) for c in dataset.countries}
     unranked: dict[tuple[str, int | None], CountryScore] = {}  # (country, data up to) -> scores
     result = {}
     for year in years:
         scores = []
         for country in dataset.countries:
-            key = (country.iso3, data_as_of(country, year))
+            own = data_years[country.iso3]  # data_as_of(country, year), without a scan:
+            found = bisect.bisect_right(own, year)
+            key = (country.iso3, own[found - 1] if found else None)
             if key not in unranked:
                 unranked[key] = score_country(country, framework, framework.aggregation, year)
             scores.append(unranked[key])

@@ -184,7 +184,7 @@ def _competition_ranks(values: np.ndarray) -> np.ndarray:
     where its run of equal values starts (positions carried forward over the ties).
     """
     rounded = np.round(values, TIE_DECIMALS)  # ties as in the published ranks
-    order = np.argsort(-rounded, axis=1, kind="stable")
+    order = np.argsort(-rounded, axis=1)  # ties need not keep their order: they share a rank
     ordered = np.take_along_axis(rounded, order, axis=1)
     positions = np.broadcast_to(np.arange(values.shape[1]), values.shape)
     starts = np.ones(values.shape, dtype=bool)

@@ -25,7 +25,7 @@ from .cache import code_version, default_store, digest
 from .compute import GEOMETRIC_FLOOR, TIE_DECIMALS
 from .config import Config
 from .i18n import translations
-from .model import Indicator, Observation, Spotlight
+from .model import Indicator, Observation, Source, Spotlight
 from .pipeline import Paths, Results
 from .views import Agreement, AgreementRow, CountryView, lens_verdict, site_view
 from .write import Content
@@ -92,6 +92,7 @@ class _Renderer:
         self.env = _environment(paths.templates, self.gettext, language)
         self.files: dict[str, Content] = {}
         self.pages: list[str] = []
+        self._source_cells: dict[Source, Markup] = {}
 
     def render(self) -> dict[str, Content]:
         """Every file. On two processors a forked child makes the downloads and the second
@@ -197,8 +198,18 @@ class _Renderer:
             trend=self.view.trend(country.iso3),
             others=self._other_indices(country),
             spotlight=self._spotlights.get(country.iso3),
+            source_cell=self._source_cell,
         )
         return path, html
+
+    def _source_cell(self, source: Source) -> Markup:
+        """A value's citation on a country page, rendered once per source: thousands of values
+        share a few dozen sources."""
+        cell = self._source_cells.get(source)
+        if cell is None:
+            macros = self.env.get_template("macros.html").module
+            cell = self._source_cells[source] = macros.source_cell(source)  # type: ignore[attr-defined]
+        return cell
 
     def _page(
         self, path: str, template: str, page: str, listed: bool = True, **context: Any

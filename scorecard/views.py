@@ -123,6 +123,10 @@ class SiteView:
     def pillars(self) -> tuple[Pillar, ...]:
         return self.dataset.framework.pillars
 
+    @cached_property
+    def pillar_names(self) -> dict[str, str]:
+        return {p.id: p.name for p in self.pillars}
+
 
 def site_view(results: Any) -> SiteView:
     """Build the view of the whole site from the pipeline's Results."""

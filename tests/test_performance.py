@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 import threading
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 import jinja2
@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from markupsafe import Markup
 
 from benchmarks import generate
-from scorecard import parallel, pipeline, site, yamlsafe
+from scorecard import compute, parallel, pipeline, site, validate, yamlsafe
 from scorecard.config import Config
 from scorecard.validate import load_dataset
 
@@ -120,6 +120,78 @@ def test_the_site_is_the_same_with_and_without_the_second_process(tmp_path, monk
     monkeypatch.setattr(parallel, "can_fork", lambda: False)
     pipeline.build(replace(paths, out=tmp_path / "two"), Config())
     assert tree(tmp_path / "one") == tree(tmp_path / "two")
+
+
+def test_country_files_are_checked_the_same_in_two_processes(tmp_path, monkeypatch):
+    data = generate.generate(tmp_path / "data", 2 * validate.FORK_AT, seed=3)
+    files = sorted((data / "countries").glob("*.yaml"))
+    for broken in (files[1], files[-2]):  # one file for each process
+        text = broken.read_text(encoding="utf-8")
+        broken.write_text(text.replace("year: 2023", "year: 2099", 1), encoding="utf-8")
+    forks = []
+    real_fork = parallel.fork_while
+    monkeypatch.setattr(parallel, "fork_while", lambda *a: forks.append(1) or real_fork(*a))
+    two = problems_of(data)
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    one = problems_of(data)
+    assert forks == [1, 1]
+    assert two == one
+    assert [line.split(": ")[0] for line in one] == [
+        f"{files[1]}:{line_of(files[1], 'year: 2099')}:11",
+        f"{files[-2]}:{line_of(files[-2], 'year: 2099')}:11",
+    ]
+
+
+def problems_of(data: Path) -> list[str]:
+    from scorecard.errors import ScorecardError
+
+    with pytest.raises(ScorecardError) as caught:
+        load_dataset(data, store=None)
+    return [p.format() for p in caught.value.problems]
+
+
+def line_of(path: Path, text: str) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, start=1) if text in line)
+
+
+def test_a_valid_data_set_is_the_same_from_either_process(tmp_path, monkeypatch):
+    data = generate.generate(tmp_path / "data", validate.FORK_AT + 3, seed=4)
+    with (data / "sources.yaml").open("a", encoding="utf-8") as file:  # cited by no country
+        file.write("spare:\n  producer: X\n  title: Y\n  url: https://example.org/y\n")
+    dataset, warnings = load_dataset(data, store=None)
+    assert [w.format().split("\n")[0] for w in warnings] == [
+        f"{data / 'sources.yaml'}:{line_of(data / 'sources.yaml', 'spare:')}:1: warning: spare: "
+        "source 'spare' is not cited by any value"
+    ]
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    assert repr(load_dataset(data, store=None)) == repr((dataset, warnings))
+
+
+def test_ranking_keeps_every_other_field(tmp_path):
+    values = {f.name: f"value-{n}" for n, f in enumerate(fields(compute.PillarScore))}
+    pillar = compute.PillarScore(**values)
+    assert pillar.ranked(7) == replace(pillar, rank=7)
+    dataset, _ = load_dataset(REPO / "indicators")
+    framework = dataset.framework
+    unranked = [compute.score_country(c, framework, "arithmetic") for c in dataset.countries]
+    ranked = compute.rank_scores(framework, unranked)
+    for after, before in zip(ranked, unranked, strict=True):
+        assert after.rank is not None or after.composite is None
+        assert after == replace(
+            before,
+            rank=after.rank,
+            pillars={k: replace(p, rank=after.pillars[k].rank) for k, p in before.pillars.items()},
+        )
+
+
+def test_a_countrys_data_years_give_its_data_as_of_any_year():
+    dataset, _ = load_dataset(REPO / "indicators")
+    for country in dataset.countries:
+        years = compute.data_years_of(country)
+        for year in range(years[0] - 2, years[-1] + 2):
+            before = [y for y in years if y <= year]
+            assert compute.data_as_of(country, year) == (before[-1] if before else None)
 
 
 TRANSLATED = [
