@@ -177,14 +177,14 @@ def scores_csv(
             interval.median if interval else None,
             interval.low if interval else None,
             interval.high if interval else None,
-            _round(s.composite),
-            _round(s.coverage),
+            _number(s.composite),
+            _number(s.coverage),
             s.oldest,
             s.newest,
         ]
         for p in pillars:
             ps = s.pillars[p]
-            row += [_round(ps.score), ps.rank, _round(ps.coverage)]
+            row += [_number(ps.score), ps.rank, _number(ps.coverage)]
         rows.append(row)
     return _csv(header, rows)
 
@@ -276,8 +276,8 @@ def _value_row(
         _raw(obs.value),
         obs.level,
         unit,
-        _round(adjusted),
-        _round(score),
+        _number(adjusted),
+        _number(score),
         "true" if used else "false",
         src.id,
         src.producer,
@@ -289,20 +289,19 @@ def _value_row(
     ]
 
 
-def _csv(header: list[str], rows: list[list[Any]]) -> bytes:
+def _csv(header: list[str], rows: list[list[str | int | None]]) -> bytes:
+    """Rows of text, whole numbers and None (written as an empty cell); decimals are
+    formatted beforehand (`_number`), since the csv module would write their repr."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows([[_cell(v) for v in row] for row in rows])
+    writer.writerows(rows)
     return buffer.getvalue().encode("utf-8")
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return format_number(value)
-    return str(value)
+def _number(value: float | None) -> str | None:
+    """A computed decimal for the CSV files, rounded as in scores.json."""
+    return None if value is None else format_number(round(value, DECIMALS))
 
 
 def format_number(value: float) -> str:

@@ -552,6 +552,7 @@ def _environment(templates: Path, gettext: Any, language: str) -> jinja2.Environ
         lstrip_blocks=True,
         extensions=["jinja2.ext.i18n"],
         bytecode_cache=_bytecode_cache(),
+        auto_reload=False,  # one Environment per build: no need to stat templates per page
     )
     _install_gettext(env, gettext)
     env.filters.update(
@@ -591,20 +592,26 @@ def _install_gettext(env: jinja2.Environment, translations: Any) -> None:
 
     The same results as `install_gettext_translations(newstyle=True)` gives (Markup when
     autoescaping, always %-formatted): strings without variables are translated and
-    formatted once per build; with variables, each value is escaped and the text formatted
-    as Markup's own `%` does it for `%(name)s`, without its per-value helper objects.
+    formatted once per build; with variables, the translation (and whether it holds any
+    placeholder but `%(name)s`) is looked up once per build, each value is escaped and the
+    text formatted as Markup's own `%` does it, without its per-value helper objects.
     """
     env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     translate = translations.gettext
     plain: dict[str, Markup] = {}
+    named: dict[str, tuple[str, bool]] = {}  # string -> translation, only %(name)s in it
 
     @jinja2.pass_eval_context
     def gettext(eval_ctx: jinja2.nodes.EvalContext, string: str, /, **variables: Any) -> str:
         if not eval_ctx.autoescape:
             return str(translate(string) % variables)
         if variables:
-            text = translate(string)
-            if _OTHER_FORMATS.search(text):  # e.g. %d: Markup knows how to escape those
+            known = named.get(string)
+            if known is None:
+                text = translate(string)
+                known = named[string] = (text, not _OTHER_FORMATS.search(text))
+            text, simple = known
+            if not simple:  # e.g. %d: Markup knows how to escape those
                 return Markup(text) % variables
             return Markup(text % {name: escape(value) for name, value in variables.items()})
         found = plain.get(string)

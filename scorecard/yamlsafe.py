@@ -199,7 +199,9 @@ class _Builder:
 
     def feed(self, event: yaml.Event) -> None:
         position = (event.start_mark.line + 1, event.start_mark.column + 1)
-        if isinstance(event, yaml.DocumentStartEvent):
+        if isinstance(event, yaml.ScalarEvent):  # most events: tested first
+            self._scalar(event, position)
+        elif isinstance(event, yaml.DocumentStartEvent):
             self.documents += 1
             if self.documents > 1:
                 raise YamlFileError(
@@ -212,8 +214,6 @@ class _Builder:
                 )
         elif isinstance(event, yaml.AliasEvent):
             self._refuse_anchor(position, "aliases (*name)")
-        elif isinstance(event, yaml.ScalarEvent):
-            self._scalar(event, position)
         elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
             self._start(event, position)
         elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
@@ -352,6 +352,8 @@ def _check_text(text: str, position: Position, path: Path, limit: int, what: str
                 *position, path, f"{what} is {len(text):,} characters long; the limit is {limit:,}"
             )
         )
+    if text.isprintable():  # none of the characters below is printable: nothing to find
+        return
     found = _FORBIDDEN.search(text)
     if found:
         raise YamlFileError(

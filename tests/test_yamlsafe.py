@@ -10,6 +10,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scorecard import yamlsafe
 from scorecard.yamlsafe import MAX_DEPTH, YamlFileError, YamlIssue, load_bytes
 
 
@@ -492,3 +493,15 @@ def test_bidirectional_controls_are_refused_raw_or_escaped(code):
 def test_right_to_left_text_and_its_marks_are_kept():
     text = "name: الإمارات العربية المتحدة\u200f\nnote: \u200eשלום\n"
     assert load(text) == {"name": "الإمارات العربية المتحدة\u200f", "note": "\u200eשלום"}
+
+
+def test_text_that_is_printable_holds_no_refused_character():
+    """_check_text skips its searches for printable text: no refused character may be
+    printable, in any plane (the searches must stay the only judge)."""
+    refused = [
+        cp
+        for cp in range(0x110000)
+        if yamlsafe._FORBIDDEN.match(chr(cp)) or yamlsafe._BIDI_CONTROLS.match(chr(cp))
+    ]
+    assert len(refused) > 2000  # controls, surrogates, noncharacters, BOM, bidi controls
+    assert [cp for cp in refused if chr(cp).isprintable()] == []
