@@ -50,13 +50,19 @@ class Store:
 
     def get(self, key: str) -> Any | None:
         """The value stored under `key`, or None (missing, unreadable or corrupt)."""
-        try:
-            raw = (self.folder / key).read_bytes()
-        except OSError:
+        raw = self.read(key)
+        if raw is None:
             return None
         try:
             return _Unpickler(io.BytesIO(raw)).load()
         except Exception:  # truncated, corrupt, tampered with, or from other code: a miss
+            return None
+
+    def read(self, key: str) -> bytes | None:
+        """The bytes stored under `key`, or None."""
+        try:
+            return (self.folder / key).read_bytes()
+        except OSError:
             return None
 
     def has(self, key: str) -> bool:
@@ -65,10 +71,14 @@ class Store:
 
     def put(self, key: str, value: Any) -> None:
         """Store `value` under `key`; a read-only or full disk only makes builds slower."""
+        self.write(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def write(self, key: str, data: bytes) -> None:
+        """Store `data` under `key`, atomically (a temporary file, then a rename)."""
         temporary = self.folder / f".{key}.{os.getpid()}.tmp"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            temporary.write_bytes(data)
             os.replace(temporary, self.folder / key)
         except OSError:
             with contextlib.suppress(OSError):

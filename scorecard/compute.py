@@ -27,6 +27,15 @@ GEOMETRIC_FLOOR = 1.0  # pillar scores below this count as this in the geometric
 
 
 @dataclass(frozen=True)
+class RankInterval:
+    """Where a country ranks over the Monte Carlo runs (scorecard.sensitivity)."""
+
+    median: int
+    low: int  # 5th percentile: the best rank in 90% of runs
+    high: int  # 95th percentile: the worst rank in 90% of runs
+
+
+@dataclass(frozen=True)
 class IndicatorScore:
     indicator: str
     observation: Observation

@@ -8,9 +8,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .compute import GEOMETRIC_FLOOR, PER_CAPITA, TIE_DECIMALS, CountryScore
+from .compute import GEOMETRIC_FLOOR, PER_CAPITA, TIE_DECIMALS, CountryScore, RankInterval
 from .model import Dataset, Indicator, Observation
-from .sensitivity import RankInterval
 
 DECIMALS = 6  # computed numbers are published to this many decimals
 

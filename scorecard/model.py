@@ -284,6 +284,8 @@ class Dataset:
     sources: dict[str, Source]
     countries: tuple[Country, ...]  # sorted by iso3
     spotlights: tuple[Spotlight, ...] = ()  # sorted by iso3
+    # A digest of everything the scores depend on (scorecard.results): "" when unknown.
+    fingerprint: str = field(default="", compare=False, repr=False)
 
     def country(self, iso3: str) -> Country:
         return self._by_iso[iso3]

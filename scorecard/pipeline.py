@@ -12,11 +12,12 @@ import gc
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from . import resultcache
 from .compute import (
     CountryScore,
     LayerScore,
+    RankInterval,
     data_years_of,
     layer_scores,
     rank_scores,
@@ -28,9 +29,6 @@ from .errors import Problem
 from .model import Dataset
 from .validate import load_dataset
 from .write import Content, write_site
-
-if TYPE_CHECKING:
-    from .sensitivity import RankInterval
 
 
 @dataclass(frozen=True)
@@ -94,20 +92,37 @@ def check(
 
 
 def compute(paths: Paths, *, country_codes: Collection[str] | None = None) -> Results:
-    """Validate, then score, rank and run the sensitivity analysis."""
-    from .sensitivity import analyse  # numpy loads only here: `check` does not need it
-
+    """Validate, then score, rank and run the sensitivity analysis (or read the results
+    back, if this data was computed before: scorecard.resultcache)."""
     dataset, warnings = check(paths, country_codes=country_codes)
-    scores = score_dataset(dataset)
-    analysis = analyse(dataset.framework, scores)
+    store = resultcache.default()
+    computed = resultcache.load(dataset, store)
+    if computed is None:
+        computed = compute_results(dataset)
+        resultcache.save(dataset, store, computed)
     return Results(
         dataset,
+        computed.scores,
+        computed.intervals,
+        computed.pillar_intervals,
+        warnings,
+        layers=computed.layers,
+        editions=computed.editions,
+    )
+
+
+def compute_results(dataset: Dataset) -> resultcache.Computed:
+    """Scores, ranks, lens scores, editions and rank intervals: everything but the pages."""
+    from .sensitivity import analyse  # numpy loads only here: `check` does not need it
+
+    scores = score_dataset(dataset)
+    analysis = analyse(dataset.framework, scores)
+    return resultcache.Computed(
         scores,
         analysis.composite,
         analysis.pillars,
-        warnings,
-        layers=layer_scores(dataset.framework, scores),
-        editions=editions(dataset),
+        layer_scores(dataset.framework, scores),
+        editions(dataset),
     )
 
 

@@ -16,15 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .compute import GEOMETRIC_FLOOR, TIE_DECIMALS, CountryScore
+from .compute import GEOMETRIC_FLOOR, TIE_DECIMALS, CountryScore, RankInterval
 from .model import Framework, Indicator
-
-
-@dataclass(frozen=True)
-class RankInterval:
-    median: int
-    low: int  # 5th percentile: the best rank in 90% of runs
-    high: int  # 95th percentile: the worst rank in 90% of runs
 
 
 def minmax_basis(adjusted: float, indicator: Indicator) -> float:

@@ -134,6 +134,7 @@ class _Checker:
         self.codes_key = "iso" if country_codes is None else ",".join(sorted(country_codes))
         self.store = store
         self.cache_context = ""
+        self.country_keys: dict[Path, str] = {}
 
     def run(self) -> Dataset | None:
         for stray in self.files.strays:
@@ -171,7 +172,16 @@ class _Checker:
             sources,
             tuple(sorted(valid, key=lambda c: c.iso3)),
             tuple(sorted(good_spotlights, key=lambda s: s.iso3)),
+            self._fingerprint(),
         )
+
+    def _fingerprint(self) -> str:
+        """What the scores depend on: the cache context (framework, sources, code...) and
+        every country file's key; "" when a key is unknown (no cache)."""
+        keys = list(self.country_keys.values())
+        if not self.cache_context or not all(keys):
+            return ""
+        return digest(self.cache_context, *keys)
 
     # -- spotlights/*.yaml --------------------------------------------------------------
 
@@ -468,7 +478,7 @@ class _Checker:
         so the problems and the Dataset are exactly those of checking one file after another.
         """
         paths = self.files.countries
-        keys = {path: self._cache_key(path) for path in paths}
+        keys = self.country_keys = {path: self._cache_key(path) for path in paths}
         to_check = [p for p in paths if not (keys[p] and self.store.has(keys[p]))]  # type: ignore[union-attr]
         half = to_check[len(to_check) // 2 :] if len(to_check) >= FORK_AT else []
         theirs = set(half)

@@ -17,11 +17,11 @@ from .compute import (
     CountryScore,
     IndicatorScore,
     LayerScore,
+    RankInterval,
     competition_ranks,
     pillar_layer_score,
 )
 from .model import Country, Dataset, Indicator, Observation, OtherIndex, Pillar, Source
-from .sensitivity import RankInterval
 
 
 @dataclass(frozen=True)

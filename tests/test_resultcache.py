@@ -1,0 +1,138 @@
+"""The result cache: a build of unchanged data reads its scores back; never stale, never unsafe."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from scorecard import cache, pipeline, resultcache
+from scorecard.config import Config
+
+from .conftest import REPO, edit, tree
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> cache.Store:
+    monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))
+    found = resultcache.default()
+    assert found is not None
+    return found
+
+
+def compute(data: Path) -> pipeline.Results:
+    return pipeline.compute(pipeline.Paths.for_project(REPO, data))
+
+
+def forbid_computing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(dataset):
+        raise AssertionError("the results were computed again")
+
+    monkeypatch.setattr(pipeline, "compute_results", fail)
+
+
+def test_unchanged_data_reads_its_results_back(data, store, monkeypatch):
+    first = compute(data)
+    assert [p.name for p in store.folder.iterdir()] == [
+        resultcache._key(first.dataset)  # one entry, under the data's key
+    ]
+    forbid_computing(monkeypatch)
+    again = compute(data)
+    assert again == first
+    assert again.scores[0].composite is not None and again.intervals
+
+
+def test_read_back_scores_point_at_the_datasets_own_observations(data, store):
+    compute(data)
+    results = compute(data)  # from the cache
+    for score in results.scores:
+        country = results.dataset.country(score.iso3)
+        for indicator, used in score.indicators.items():
+            assert any(used.observation is o for o in country.indicators[indicator])
+
+
+def test_changed_data_is_computed_again(data, store, monkeypatch):
+    first = compute(data)
+    edit(data / "countries" / "FRA.yaml", "value: 5000\n", "value: 4000\n")
+    calls = []
+    real = pipeline.compute_results
+    monkeypatch.setattr(pipeline, "compute_results", lambda d: calls.append(1) or real(d))
+    second = compute(data)
+    assert calls == [1]
+    assert second.scores != first.scores
+    assert len(list(store.folder.iterdir())) == 2
+
+
+def test_nothing_is_kept_with_the_cache_off(data, tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.ENV, "off")
+    results = compute(data)
+    assert results.dataset.fingerprint == ""
+    assert resultcache.default() is None
+    assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05\x95truncated"])
+def test_damaged_entries_are_misses(data, store, damage):
+    first = compute(data)
+    (entry,) = store.folder.iterdir()
+    entry.write_bytes(damage)
+    assert compute(data) == first
+    assert len(entry.read_bytes()) > 100  # written again
+
+
+class _Exploit:
+    def __reduce__(self):
+        return (os.system, ("touch pwned",))
+
+
+def test_an_entry_cannot_run_code(data, store, tmp_path):
+    first = compute(data)
+    (entry,) = store.folder.iterdir()
+    entry.write_bytes(pickle.dumps(_Exploit()))
+    assert compute(data) == first
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_an_entry_naming_an_observation_that_is_not_there_is_a_miss(data, store):
+    first = compute(data)
+    (entry,) = store.folder.iterdir()
+    raw = entry.read_bytes()
+    assert raw.count(b"supercomputers") >= 1
+    entry.write_bytes(raw.replace(b"supercomputers", b"supercomputerz"))
+    assert compute(data) == first
+
+
+def test_the_site_is_the_same_from_computed_and_from_read_back_results(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))
+    paths = pipeline.Paths.for_project(REPO, REPO / "indicators", tmp_path / "one")
+    pipeline.build(paths, Config())
+    forbid_computing(monkeypatch)
+    pipeline.build(replace(paths, out=tmp_path / "two"), Config())
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+
+
+def test_a_build_from_read_back_results_does_not_load_numpy(tmp_path):
+    env = {**os.environ, cache.ENV: str(tmp_path / "cache")}
+    command = [sys.executable, "build.py", "--out", str(tmp_path / "site")]
+    subprocess.run(command, cwd=REPO, env=env, check=True, capture_output=True)
+    probe = (
+        "import runpy, sys; sys.argv = ['build.py', '--out', sys.argv[1]];"
+        "code = 0\n"
+        "try: runpy.run_path('build.py', run_name='__main__')\n"
+        "except SystemExit as exc: code = exc.code\n"
+        "print(code, 'numpy' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path / "site")],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert done.stdout.split()[-2:] == ["0", "False"]
