@@ -561,6 +561,7 @@ def _environment(templates: Path, gettext: Any, language: str) -> jinja2.Environ
         percent=fmt_percent,
         percent_precise=fmt_percent_precise,
         value=display_value,
+        earlier=fmt_earlier,
         years=fmt_years,
         pillar_order=pillar_order,
         layer_order=layer_order,
@@ -733,6 +734,11 @@ def fmt_years(oldest: int | None, newest: int | None) -> str:
     if oldest is None:
         return "—"
     return str(oldest) if oldest == newest else f"{oldest}–{newest}"
+
+
+def fmt_earlier(observations: tuple[Observation, ...], indicator: Indicator) -> str:
+    """An indicator's earlier values, as given (newest first): "5,000 (2023) · 500 (2022)"."""
+    return " · ".join(f"{display_value(o, indicator)} ({o.label})" for o in observations)
 
 
 def display_value(observation: Observation, indicator: Indicator) -> str:

@@ -337,3 +337,21 @@ def test_contribute_page_example_is_what_check_prints(
     )
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert expected in readme, "README.md's example of the check's output is out of date"
+
+
+def test_a_country_page_shows_the_earlier_values_of_an_indicator(tmp_path: Path) -> None:
+    data = tmp_path / "indicators"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "small", data)
+    path = data / "countries" / "FRA.yaml"
+    text = path.read_text(encoding="utf-8")
+    earlier = "    - value: 500\n      year: 2023\n      source: top500-2024\n"
+    assert text.count(earlier) == 1
+    older = "    - value: 50\n      year: 2022\n      period: <b>2022</b>\n"
+    older += "      source: top500-2024\n"
+    path.write_text(text.replace(earlier, earlier + older), encoding="utf-8")
+    out = build(tmp_path, data=data)
+    html = (out / "countries" / "FRA" / "index.html").read_text(encoding="utf-8")
+    row = html[html.index('#supercomputers">Supercomputers</a>') :]
+    row = row[: row.index("</tr>")]
+    assert ">5,000</span>" in row  # the value used: the latest
+    assert "<p>Earlier: 500 (2023) · 50 (&lt;b&gt;2022&lt;/b&gt;)</p>" in row
