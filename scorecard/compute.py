@@ -375,6 +375,20 @@ def layer_scores(
     return result
 
 
+def lens_matrix(
+    framework: Framework, scores: list[CountryScore]
+) -> dict[str, dict[tuple[str, str], LayerScore]]:
+    """ISO code -> (pillar id, layer id) -> the cell's score (pillar_layer_score)."""
+    return {
+        s.iso3: {
+            (p.id, layer.id): pillar_layer_score(framework, s, p.id, layer.id)
+            for p in framework.pillars
+            for layer in framework.layers
+        }
+        for s in scores
+    }
+
+
 def pillar_layer_score(
     framework: Framework, score: CountryScore, pillar_id: str, layer: str
 ) -> LayerScore:

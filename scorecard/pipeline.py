@@ -20,6 +20,7 @@ from .compute import (
     RankInterval,
     data_years_of,
     layer_scores,
+    lens_matrix,
     rank_scores,
     score_country,
     score_dataset,
@@ -60,6 +61,8 @@ class Results:
     pillar_intervals: dict[str, dict[str, RankInterval]]  # pillar id -> ISO code -> interval
     warnings: list[Problem]
     layers: dict[str, dict[str, LayerScore]] = field(default_factory=dict)  # layer -> ISO -> score
+    # ISO code -> (pillar, layer) -> score: the sovereignty lens matrix of each country
+    matrix: dict[str, dict[tuple[str, str], LayerScore]] = field(default_factory=dict)
     editions: dict[int, list[CountryScore]] = field(default_factory=dict)  # year -> scores then
 
 
@@ -108,6 +111,7 @@ def compute(paths: Paths, *, country_codes: Collection[str] | None = None) -> Re
         warnings,
         layers=computed.layers,
         editions=computed.editions,
+        matrix=computed.matrix,
     )
 
 
@@ -123,6 +127,7 @@ def compute_results(dataset: Dataset) -> resultcache.Computed:
         analysis.pillars,
         layer_scores(dataset.framework, scores),
         editions(dataset),
+        lens_matrix(dataset.framework, scores),
     )
 
 

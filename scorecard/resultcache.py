@@ -1,8 +1,8 @@
 """The computed results of a data set, kept between builds like the validated files.
 
-Scores, ranks, the editions, the lens scores and the Monte Carlo rank intervals depend only
-on the validated data, the code and numpy (whose generator draws the runs). A build whose
-data did not change since an earlier one reads them back (one small file) instead of
+Scores, ranks, the editions, the lens scores and matrix, and the Monte Carlo rank intervals
+depend only on the validated data, the code and numpy (whose generator draws the runs). A
+build whose data did not change since an earlier one reads them back (one file) instead of
 computing them again, and does not import numpy. The key is the Dataset's fingerprint,
 which validate makes from the validation cache's keys (every country file's bytes and
 path, framework.yaml, sources.yaml, the code and schemas, the Python, PyYAML and pycountry
@@ -46,6 +46,7 @@ class Computed:
     pillar_intervals: dict[str, dict[str, RankInterval]]
     layers: dict[str, dict[str, LayerScore]]
     editions: dict[int, list[CountryScore]]
+    matrix: dict[str, dict[tuple[str, str], LayerScore]]
 
 
 def load(dataset: Dataset, store: Store | None) -> Computed | None:

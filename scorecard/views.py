@@ -19,7 +19,6 @@ from .compute import (
     LayerScore,
     RankInterval,
     competition_ranks,
-    pillar_layer_score,
 )
 from .model import Country, Dataset, Indicator, Observation, OtherIndex, Pillar, Source
 
@@ -141,6 +140,7 @@ def site_view(results: Any) -> SiteView:
             results.intervals.get(c.iso3),
             {p: found[c.iso3] for p, found in by_pillar.items() if c.iso3 in found},
             {layer: found[c.iso3] for layer, found in results.layers.items()},
+            results.matrix[c.iso3],
         )
         for c in dataset.countries
     ]
@@ -201,6 +201,7 @@ def _country_view(
     interval: RankInterval | None,
     pillar_intervals: dict[str, RankInterval],
     layers: dict[str, LayerScore],
+    matrix: dict[tuple[str, str], LayerScore],
 ) -> CountryView:
     rows: dict[str, list[IndicatorRow]] = {}
     for pillar in dataset.framework.pillars:
@@ -208,11 +209,6 @@ def _country_view(
             _row(country, ind, score.indicators.get(ind.id)) for ind in pillar.indicators
         ]
     unranked = [p.name for p in dataset.framework.pillars if score.pillars[p.id].score is None]
-    matrix = {
-        (p.id, layer.id): pillar_layer_score(dataset.framework, score, p.id, layer.id)
-        for p in dataset.framework.pillars
-        for layer in dataset.framework.layers
-    }
     return CountryView(country, score, interval, rows, pillar_intervals, layers, matrix, unranked)
 
 

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from scorecard.compute import (
     effective_weights,
     layer_scores,
+    lens_matrix,
     pillar_layer_score,
     score_dataset,
 )
@@ -157,6 +158,7 @@ def views(dataset: Dataset):
         pillar_intervals={},
         layers=layer_scores(dataset.framework, scores),
         editions={},
+        matrix=lens_matrix(dataset.framework, scores),
     )
     return site_view(results)
 
