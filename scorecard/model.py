@@ -284,8 +284,10 @@ class Dataset:
     sources: dict[str, Source]
     countries: tuple[Country, ...]  # sorted by iso3
     spotlights: tuple[Spotlight, ...] = ()  # sorted by iso3
-    # A digest of everything the scores depend on (scorecard.results): "" when unknown.
+    # Digests of everything the scores depend on (scorecard.resultcache): all of it, and
+    # each country's part (ISO code -> its file's validation key); empty when unknown.
     fingerprint: str = field(default="", compare=False, repr=False)
+    country_keys: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def country(self, iso3: str) -> Country:
         return self._by_iso[iso3]

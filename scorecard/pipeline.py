@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import gc
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,11 +23,10 @@ from .compute import (
     lens_matrix,
     rank_scores,
     score_country,
-    score_dataset,
 )
 from .config import Config
 from .errors import Problem
-from .model import Dataset
+from .model import Country, Dataset
 from .validate import load_dataset
 from .write import Content, write_site
 
@@ -94,14 +93,23 @@ def check(
     return load_dataset(paths.data, country_codes=country_codes)
 
 
-def compute(paths: Paths, *, country_codes: Collection[str] | None = None) -> Results:
+def compute(
+    paths: Paths,
+    *,
+    country_codes: Collection[str] | None = None,
+    unranked: Unranked | None = None,
+) -> Results:
     """Validate, then score, rank and run the sensitivity analysis (or read the results
-    back, if this data was computed before: scorecard.resultcache)."""
+    back, if this data was computed before: scorecard.resultcache).
+
+    `unranked`: scores kept from earlier computations in this process (serve's), reused
+    for every country file that did not change (see compute_results).
+    """
     dataset, warnings = check(paths, country_codes=country_codes)
     store = resultcache.default()
     computed = resultcache.load(dataset, store)
     if computed is None:
-        computed = compute_results(dataset)
+        computed = compute_results(dataset, unranked)
         resultcache.save(dataset, store, computed)
     return Results(
         dataset,
@@ -115,26 +123,66 @@ def compute(paths: Paths, *, country_codes: Collection[str] | None = None) -> Re
     )
 
 
-def compute_results(dataset: Dataset) -> resultcache.Computed:
-    """Scores, ranks, lens scores, editions and rank intervals: everything but the pages."""
+# A country's scores before ranking, by (its file's validation key, data up to year): None
+# for all its data, 0 for none (a year before any), else the year of its latest observation
+# up to the edition's year (compute.data_as_of).
+Unranked = dict[tuple[str, int | None], CountryScore]
+
+
+def compute_results(dataset: Dataset, unranked: Unranked | None = None) -> resultcache.Computed:
+    """Scores, ranks, lens scores, editions and rank intervals: everything but the pages.
+
+    A country's unranked scores depend only on its own file and the framework (which its
+    validation key covers), so with `unranked` those of unchanged files are reused; the
+    mapping is left holding exactly the current files' scores. Ranks, medians and the
+    Monte Carlo runs involve every country and are always computed.
+    """
     from .sensitivity import analyse  # numpy loads only here: `check` does not need it
 
-    scores = score_dataset(dataset)
-    analysis = analyse(dataset.framework, scores)
+    score = _unranked_scorer(dataset, unranked)
+    framework = dataset.framework
+    scores = rank_scores(framework, [score(c, None) for c in dataset.countries])
+    analysis = analyse(framework, scores)
     return resultcache.Computed(
         scores,
         analysis.composite,
         analysis.pillars,
-        layer_scores(dataset.framework, scores),
-        editions(dataset),
-        lens_matrix(dataset.framework, scores),
+        layer_scores(framework, scores),
+        editions(dataset, score),
+        lens_matrix(framework, scores),
     )
 
 
-def editions(dataset: Dataset) -> dict[int, list[CountryScore]]:
+def _unranked_scorer(
+    dataset: Dataset, kept: Unranked | None
+) -> Callable[[Country, int | None], CountryScore]:
+    """score(country, as_of): score_country, through `kept` when the file's key is known."""
+    framework, keys = dataset.framework, dataset.country_keys
+    if kept is None or not keys:
+        return lambda country, as_of: score_country(
+            country, framework, framework.aggregation, as_of
+        )
+    current = set(keys.values())
+    for stale in [k for k in kept if k[0] not in current]:
+        del kept[stale]
+
+    def score(country: Country, as_of: int | None) -> CountryScore:
+        key = (keys[country.iso3], as_of)
+        found = kept.get(key)
+        if found is None:
+            found = kept[key] = score_country(country, framework, framework.aggregation, as_of)
+        return found
+
+    return score
+
+
+def editions(
+    dataset: Dataset, score: Callable[[Country, int | None], CountryScore] | None = None
+) -> dict[int, list[CountryScore]]:
     """The scorecard as the data stood at the end of each year with enough data to rank.
 
     Every year is scored with today's framework (fixed goalposts), so years compare.
+    `score(country, as_of)` gives a country's unranked scores (score_country by default).
     """
     years = sorted(
         {
@@ -146,17 +194,19 @@ def editions(dataset: Dataset) -> dict[int, list[CountryScore]]:
         }
     )
     framework = dataset.framework
+    if score is None:
+        score = _unranked_scorer(dataset, None)
     data_years = {c.iso3: data_years_of(c) for c in dataset.countries}
-    unranked: dict[tuple[str, int | None], CountryScore] = {}  # (country, data up to) -> scores
+    unranked: dict[tuple[str, int], CountryScore] = {}  # (country, data up to) -> scores
     result = {}
     for year in years:
         scores = []
         for country in dataset.countries:
             own = data_years[country.iso3]  # data_as_of(country, year), without a scan:
             found = bisect.bisect_right(own, year)
-            key = (country.iso3, own[found - 1] if found else None)
+            key = (country.iso3, own[found - 1] if found else 0)  # 0: no data that early
             if key not in unranked:
-                unranked[key] = score_country(country, framework, framework.aggregation, year)
+                unranked[key] = score(country, key[1])
             scores.append(unranked[key])
         if any(s.composite is not None for s in scores):
             result[year] = rank_scores(framework, scores)

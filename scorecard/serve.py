@@ -67,12 +67,14 @@ class Outcome:
 
 
 class Builder:
-    """Builds the site into paths.out; reuses the last scores when only the look changed."""
+    """Builds the site into paths.out; reuses the last scores when only the look changed,
+    and the unranked scores of the country files that did not change when the data did."""
 
     def __init__(self, paths: pipeline.Paths, config: Config):
         self.paths = paths
         self.config = config
         self._results: pipeline.Results | None = None
+        self._unranked: pipeline.Unranked = {}  # unchanged countries are not scored again
         self._data_roots = [paths.data.resolve(), SCHEMA_DIR.resolve()]
 
     def roots(self) -> list[Path]:
@@ -96,7 +98,7 @@ class Builder:
         try:
             if self._results is None or self._touches_data(changed):
                 self._results = None  # a failed compute must not leave stale scores behind
-                self._results = pipeline.compute(self.paths)
+                self._results = pipeline.compute(self.paths, unranked=self._unranked)
             files = pipeline.render(self._results, self.paths, self.config)
             pipeline.write_site(self.paths.out, files)
         except ScorecardError as exc:

@@ -157,8 +157,10 @@ class _Checker:
         valid = [c for c in countries if c is not None]
         self._cross_file(valid)
         self._unused_sources(sources)
-        files = {p.stem for p in self.files.countries}
-        spotlights = [self._spotlight(path, framework, files) for path in self.files.spotlights]
+        files = {p.stem: p for p in self.files.countries}
+        spotlights = [
+            self._spotlight(path, framework, set(files)) for path in self.files.spotlights
+        ]
         good_spotlights = [s for s in spotlights if s is not None]
         if (
             framework is None
@@ -173,6 +175,7 @@ class _Checker:
             tuple(sorted(valid, key=lambda c: c.iso3)),
             tuple(sorted(good_spotlights, key=lambda s: s.iso3)),
             self._fingerprint(),
+            {iso3: key for iso3, path in files.items() if (key := self.country_keys.get(path))},
         )
 
     def _fingerprint(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import gettext
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -255,3 +256,29 @@ def test_check_loads_only_what_validation_needs(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "0 []"
+
+
+def test_kept_unranked_scores_are_reused_only_for_unchanged_files(tmp_path, monkeypatch):
+    data = generate.generate(tmp_path / "data", 6, seed=5)
+    paths = pipeline.Paths.for_project(REPO, data, tmp_path / "site")
+    monkeypatch.setenv("SCORECARD_CACHE_DIR", str(tmp_path / "cache"))
+    scored: list[str] = []
+    real = pipeline.score_country
+    monkeypatch.setattr(
+        pipeline, "score_country", lambda c, *a: scored.append(c.iso3) or real(c, *a)
+    )
+    kept: pipeline.Unranked = {}
+    first = pipeline.compute(paths, unranked=kept)
+    everyone = sorted(set(scored))
+    assert len(everyone) == 6 and len(kept) == len(scored)
+    edited = sorted((data / "countries").glob("*.yaml"))[2]
+    text = edited.read_text(encoding="utf-8")
+    edited.write_text(re.sub(r"value: (\d+)", r"value: 1\1", text, count=1), encoding="utf-8")
+    scored.clear()
+    second = pipeline.compute(paths, unranked=kept)
+    assert set(scored) == {edited.stem}
+    assert {key for key, _ in kept} == set(second.dataset.country_keys.values())
+    scratch = pipeline.compute_results(second.dataset)
+    assert (second.scores, second.editions) == (scratch.scores, scratch.editions)
+    before, after = first.dataset.country_keys, second.dataset.country_keys
+    assert [iso for iso in everyone if before[iso] != after[iso]] == [edited.stem]

@@ -264,7 +264,9 @@ def test_a_change_to_the_look_reuses_the_scores(tmp_path, monkeypatch):
     monkeypatch.chdir(root)
     calls = []
     real = pipeline.compute
-    monkeypatch.setattr(pipeline, "compute", lambda paths: calls.append(1) or real(paths))
+    monkeypatch.setattr(
+        pipeline, "compute", lambda paths, **kw: calls.append(1) or real(paths, **kw)
+    )
     builder = Builder(pipeline.Paths.for_project(root), Config())
     assert builder.build().ok and len(calls) == 1
     assert builder.build({root / "static/style.css"}).ok and len(calls) == 1
