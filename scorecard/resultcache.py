@@ -108,32 +108,38 @@ def observation_at(iso3: str, indicator: str, position: int) -> Observation:
     raise pickle.UnpicklingError("an observation outside a result cache entry")
 
 
+# Neither class below may hold a bound method of itself (a reference cycle): builds run with
+# the cyclic collector paused (pipeline.collector_paused), and the pickler's memo of every
+# object it wrote (~50 MB at 1,000 countries) would then live until the build ends.
+
+
 class _Pickler(pickle.Pickler):
     def __init__(self, file: io.BytesIO, places: dict[int, Place]):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.places = places
+
+        def observation(found: Observation) -> tuple[Any, Place]:
+            place = places.get(id(found))
+            if place is None:
+                raise pickle.PicklingError("an observation from outside the Dataset")
+            return observation_at, place
+
         # Only observations are pickled differently; a dispatch table costs nothing for
         # the other objects (persistent_id would be a Python call for every one of them).
-        self.dispatch_table = {Observation: self._observation}
-
-    def _observation(self, observation: Observation) -> tuple[Any, Place]:
-        place = self.places.get(id(observation))
-        if place is None:
-            raise pickle.PicklingError("an observation from outside the Dataset")
-        return observation_at, place
+        self.dispatch_table = {Observation: observation}
 
 
 class _Unpickler(pickle.Unpickler):
     def __init__(self, file: io.BytesIO, dataset: Dataset):
         super().__init__(file)
-        self.dataset = dataset
+
+        def observation(iso3: str, indicator: str, position: int) -> Observation:
+            return dataset.country(iso3).indicators[indicator][position]
+
+        self.observation = observation
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) == (__name__, "observation_at"):
-            return self._observation
+            return self.observation
         if (module, name) == (__name__, "Computed") or (module, name) in _ALLOWED:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
-
-    def _observation(self, iso3: str, indicator: str, position: int) -> Observation:
-        return self.dataset.country(iso3).indicators[indicator][position]

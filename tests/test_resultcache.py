@@ -136,3 +136,18 @@ def test_a_build_from_read_back_results_does_not_load_numpy(tmp_path):
         text=True,
     )
     assert done.stdout.split()[-2:] == ["0", "False"]
+
+
+def test_keeping_results_leaves_no_reference_cycle(data, store):
+    """Builds pause the cyclic collector: a pickler or unpickler in a cycle (with its memo
+    of every object) would stay in memory until the build ends."""
+    import gc
+
+    gc.collect()
+    gc.disable()
+    try:
+        compute(data)  # writes the entry
+        compute(data)  # reads it back
+        assert not [o for o in gc.get_objects() if isinstance(o, pickle.Pickler | pickle.Unpickler)]
+    finally:
+        gc.enable()
