@@ -29,12 +29,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pycountry
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from scorecard.validate import iso_codes  # noqa: E402
 from scorecard.yamlsafe import load_bytes  # noqa: E402
 
 REAL = REPO / "indicators"
@@ -51,10 +51,6 @@ def user_assigned_codes() -> list[str]:
     for first, seconds in ranges:
         codes += [first + second + third for second in seconds for third in letters]
     return codes
-
-
-def iso_codes() -> list[str]:
-    return sorted(c.alpha_3 for c in pycountry.countries)
 
 
 def accepted_codes() -> frozenset[str]:
@@ -74,6 +70,8 @@ def country_codes(count: int) -> list[str]:
 
 
 def country_name(code: str) -> str:
+    import pycountry  # only to generate: sitebuild.py imports this module, as build.py does not
+
     found = pycountry.countries.get(alpha_3=code)
     if found is None:
         return f"Synthetic country {code}"

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__, github, pipeline, scaffold
+from . import __version__, github, pipeline
 from . import diff as score_diff
 from .config import ConfigError, load_config
 from .errors import Problem, ScorecardError, Severity, summarise
@@ -201,6 +201,8 @@ def _diff(paths: pipeline.Paths, ref: str, output: str) -> int:
 
 
 def _new(paths: pipeline.Paths, code: str) -> int:
+    from . import scaffold  # it loads pycountry, which the other commands rarely need
+
     try:
         created = scaffold.create_country(paths.data, code)
     except scaffold.ScaffoldError as exc:

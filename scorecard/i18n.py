@@ -10,9 +10,6 @@ import gettext
 import io
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
 SOURCE_LANGUAGE = "en"
 
 
@@ -27,6 +24,9 @@ def translations(locales: Path, language: str) -> gettext.NullTranslations:
     po = locales / language / "LC_MESSAGES" / "messages.po"
     if not po.is_file():
         raise TranslationError(f"no catalogue for language {language!r} (expected {po})")
+    from babel.messages.mofile import write_mo  # babel loads only for another language
+    from babel.messages.pofile import read_po
+
     with po.open("rb") as handle:
         catalog = read_po(handle, locale=language)
     buffer = io.BytesIO()

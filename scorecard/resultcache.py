@@ -5,8 +5,8 @@ depend only on the validated data, the code and numpy (whose generator draws the
 build whose data did not change since an earlier one reads them back (one file) instead of
 computing them again, and does not import numpy. The key is the Dataset's fingerprint,
 which validate makes from the validation cache's keys (every country file's bytes and
-path, framework.yaml, sources.yaml, the code and schemas, the Python, PyYAML and pycountry
-versions, the date), plus numpy's version: any change is a new key, never a stale hit.
+path, framework.yaml, sources.yaml, the code and schemas, the Python and PyYAML versions,
+the ISO codes, the date), plus numpy's version: any change is a new key, never a stale hit.
 
 An entry holds no copy of the data: an indicator score names its observation by place
 (country, indicator, position) and gets back the Dataset's own object, so the pages and

@@ -8,7 +8,9 @@ rubric levels, plausible values, dates, URLs, file names) is checked here.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import importlib.util
 import json
 import math
 import re
@@ -18,8 +20,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import pycountry
 
 from . import parallel, schemacheck
 from .cache import Store, code_version, default_store, digest
@@ -534,7 +534,7 @@ class _Checker:
         """What a country file's outcome depends on, other than its own bytes and path."""
         return digest(
             code_version(),
-            str(pycountry.__version__),
+            _iso_codes_version(),
             self.today.isoformat(),
             self.codes_key,
             str(Path.cwd()),  # problems name files relative to it
@@ -1099,7 +1099,44 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
 
 @cache
 def _iso_country(code: str) -> bool:
-    return pycountry.countries.get(alpha_3=code) is not None
+    """Whether `code` is an ISO 3166-1 alpha-3 code (as pycountry's lookup: any case)."""
+    return code.lower() in _iso_alpha3()
+
+
+# pycountry's ISO 3166-1 table is read directly: importing pycountry takes ~0.1 s (it
+# imports importlib.metadata for its version), and every build checks the framework's codes.
+
+
+@cache
+def _iso_table() -> bytes | None:
+    spec = importlib.util.find_spec("pycountry")
+    if spec is None or spec.origin is None:
+        return None
+    try:
+        return (Path(spec.origin).parent / "databases" / "iso3166-1.json").read_bytes()
+    except OSError:
+        return None
+
+
+@cache
+def _iso_alpha3() -> frozenset[str]:
+    table = _iso_table()
+    if table is not None:
+        with contextlib.suppress(ValueError, KeyError, TypeError, AttributeError):
+            return frozenset(entry["alpha_3"].lower() for entry in json.loads(table)["3166-1"])
+    import pycountry  # the table moved or changed shape: ask pycountry itself
+
+    return frozenset(country.alpha_3.lower() for country in pycountry.countries)
+
+
+def iso_codes() -> list[str]:
+    """Every ISO 3166-1 alpha-3 code, sorted."""
+    return sorted(code.upper() for code in _iso_alpha3())
+
+
+def _iso_codes_version() -> str:
+    """What the ISO check depends on, for the cache key."""
+    return digest(*sorted(_iso_alpha3()))
 
 
 def _number(value: float) -> str:

@@ -841,3 +841,15 @@ def test_the_template_is_a_valid_country_file(tmp_path):
         load_dataset(root)
     except ScorecardError as exc:
         pytest.fail("\n".join(p.format() for p in exc.problems))
+
+
+def test_the_iso_list_read_directly_is_pycountrys():
+    import pycountry
+
+    from scorecard import validate
+
+    codes = {c.alpha_3 for c in pycountry.countries}
+    assert len(codes) == 249
+    assert {c.upper() for c in validate._iso_alpha3()} == codes
+    for code in ("KOR", "kor", "XKX", "ZZZ", "KO", "USA"):
+        assert validate._iso_country(code) == (pycountry.countries.get(alpha_3=code) is not None)
