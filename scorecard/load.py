@@ -20,6 +20,7 @@ FRAMEWORK_FILE = "framework.yaml"
 SOURCES_FILE = "sources.yaml"
 COUNTRIES_DIR = "countries"
 SPOTLIGHTS_DIR = "spotlights"
+METHODOLOGY_FILE = "methodology.md"
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,16 @@ from urllib.parse import urlsplit
 from . import parallel, schemacheck
 from .cache import Store, code_version, default_store, digest
 from .errors import Problem, ScorecardError, Severity
-from .load import DataFiles, discover, display_path, format_path, read_yaml, relative_to_project
+from .load import (
+    METHODOLOGY_FILE,
+    DataFiles,
+    discover,
+    display_path,
+    format_path,
+    issue_problem,
+    read_yaml,
+    relative_to_project,
+)
 from .model import (
     ContextFigure,
     Country,
@@ -47,7 +56,7 @@ from .model import (
     Spotlight,
     Target,
 )
-from .yamlsafe import MAX_FILE_BYTES, Document
+from .yamlsafe import MAX_FILE_BYTES, Document, YamlFileError, read_text
 
 if TYPE_CHECKING:  # jsonschema loads only when a file breaks its schema (see _schema_check)
     import jsonschema
@@ -161,6 +170,9 @@ class _Checker:
         spotlights = [
             self._spotlight(path, framework, set(files)) for path in self.files.spotlights
         ]
+        methodology = self.files.root / METHODOLOGY_FILE
+        if methodology.is_file():  # the site shows it; it is checked as the stories are
+            self._markdown(methodology)
         good_spotlights = [s for s in spotlights if s is not None]
         if (
             framework is None
@@ -225,9 +237,27 @@ class _Checker:
                 f"the story {story.name} is missing beside {path.name}",
                 "write the spotlight's story in markdown there",
             )
-        if self._error_count() > errors_before:
+        text = self._markdown(story) if story.is_file() else None
+        if self._error_count() > errors_before or text is None:
             return None
-        return _spotlight(data, story.read_text(encoding="utf-8"))
+        return _spotlight(data, text)
+
+    def _markdown(self, path: Path) -> str | None:
+        """A markdown document's text, or None with a problem (see yamlsafe.read_text)."""
+        shown = display_path(path)
+        try:
+            with path.open("rb") as file:
+                raw = file.read(MAX_FILE_BYTES + 1)  # never more, whatever the file's size
+        except OSError as exc:
+            self.problems.append(
+                Problem(shown, 0, 0, Severity.ERROR, "", f"cannot read file: {exc.strerror}")
+            )
+            return None
+        try:
+            return read_text(raw)
+        except YamlFileError as exc:
+            self.problems.append(issue_problem(shown, exc.issue))
+            return None
 
     def _check_spotlight_entries(self, report: _FileReport, data: dict[str, Any]) -> None:
         tracks = [t["id"] for t in data["tracks"]]

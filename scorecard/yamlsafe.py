@@ -352,30 +352,46 @@ def _check_text(text: str, position: Position, path: Path, limit: int, what: str
                 *position, path, f"{what} is {len(text):,} characters long; the limit is {limit:,}"
             )
         )
+    found = refused_character(text, yaml=True)
+    if found:
+        _, message, tip = found
+        raise YamlFileError(YamlIssue(*position, path, message, tip))
+
+
+def refused_character(text: str, *, yaml: bool = False) -> tuple[int, str, str] | None:
+    """The first character no data text may hold: (its index, message, tip), or None."""
     if text.isprintable():  # none of the characters below is printable: nothing to find
-        return
+        return None
     found = _FORBIDDEN.search(text)
     if found:
-        raise YamlFileError(
-            YamlIssue(
-                *position,
-                path,
-                f"character U+{ord(found.group()):04X} is not allowed in a YAML file",
-                "remove it (it is often invisible in editors), or its escape such as \\0 or \\e",
-            )
+        return (
+            found.start(),
+            f"character U+{ord(found.group()):04X} is not allowed"
+            + (" in a YAML file" if yaml else ""),
+            "remove it (it is often invisible in editors)"
+            + (", or its escape such as \\0 or \\e" if yaml else ""),
         )
     found = _BIDI_CONTROLS.search(text)
     if found:
-        raise YamlFileError(
-            YamlIssue(
-                *position,
-                path,
-                f"character U+{ord(found.group()):04X} is not allowed: a bidirectional control "
-                "makes text display in another order than it is written",
-                "remove it (it is invisible in most editors); right-to-left text needs no "
-                "control characters",
-            )
+        return (
+            found.start(),
+            f"character U+{ord(found.group()):04X} is not allowed: a bidirectional control "
+            "makes text display in another order than it is written",
+            "remove it (it is invisible in most editors); right-to-left text needs no "
+            "control characters",
         )
+    return None
+
+
+def read_text(raw: bytes) -> str:
+    """A text file this project accepts (markdown): UTF-8 within MAX_FILE_BYTES, without
+    refused characters; raises YamlFileError (an issue with its line and column) if not."""
+    text = _decode(raw)
+    found = refused_character(text)
+    if found:
+        index, message, tip = found
+        raise YamlFileError(YamlIssue(*_line_column(text, index), (), message, tip))
+    return text
 
 
 # The four patterns above as one expression (one match a value): the group that matched,

@@ -407,3 +407,43 @@ def test_a_spotlight_needs_a_country_file(data):
 def _line(data, text: str) -> int:
     lines = (data / "framework.yaml").read_text(encoding="utf-8").splitlines()
     return next(i for i, row in enumerate(lines, 1) if text in row)
+
+
+@pytest.mark.parametrize(
+    ("story", "message"),
+    [
+        (
+            b"# Story\n\nFine text, then \xff\xfe.\n",
+            "indicators/spotlights/FRA.md:3:17: error: byte 0xff is not valid UTF-8\n"
+            "    tip: save the file as UTF-8",
+        ),
+        (
+            "# Story\n\nAn order \u202egnilsaelevni\u202c.\n".encode(),
+            "indicators/spotlights/FRA.md:3:10: error: character U+202E is not allowed: a "
+            "bidirectional control makes text display in another order than it is written\n"
+            "    tip: remove it (it is invisible in most editors); right-to-left text needs "
+            "no control characters",
+        ),
+        (
+            b"# Story\n\nA bell \x07 rings.\n",
+            "indicators/spotlights/FRA.md:3:8: error: character U+0007 is not allowed\n"
+            "    tip: remove it (it is often invisible in editors)",
+        ),
+    ],
+)
+def test_a_story_is_utf8_text_without_refused_characters(data, story, message):
+    with_spotlight(data)
+    (data / "spotlights" / "FRA.md").write_bytes(story)
+    assert problems(data) == [message]
+
+
+def test_the_methodology_is_checked_as_the_stories_are(data):
+    (data / "methodology.md").write_bytes("# Method\n\nRight\u2067 to left.\n".encode())
+    assert problems(data) == [
+        "indicators/methodology.md:3:6: error: character U+2067 is not allowed: a "
+        "bidirectional control makes text display in another order than it is written\n"
+        "    tip: remove it (it is invisible in most editors); right-to-left text needs "
+        "no control characters"
+    ]
+    (data / "methodology.md").write_text("# Method\n\nRight \u200f to left.\n", encoding="utf-8")
+    assert problems(data) == []
