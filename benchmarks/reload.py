@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.run import _free_port, _load, _running, _wait_for, spread  # noqa: E402
+from benchmarks.run import free_port, load_average, running, spread, wait_for  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,12 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} processors, load {_load()}")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} processors, load {load_average()}")
     with tempfile.TemporaryDirectory() as scratch:
         data = Path(scratch) / "data"
         shutil.copytree(args.data, data)
         target = sorted((data / "countries").glob("[A-Z][A-Z][A-Z].yaml"))[0]
-        port = _free_port()
+        port = free_port()
         command = [
             sys.executable,
             str(REPO / "build.py"),
@@ -55,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             str(port),
         ]
         env = {**os.environ, "SCORECARD_CACHE_DIR": str(Path(scratch) / "cache")}
-        with _running(command, env) as log, sync_playwright() as playwright:
-            _wait_for(lambda: "serving" in log.read_text(), 300)
+        with running(command, env) as log, sync_playwright() as playwright:
+            wait_for(lambda: "serving" in log.read_text(), 300)
             browser = playwright.chromium.launch(
                 executable_path=chromium, args=["--no-sandbox", "--disable-gpu"]
             )
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
                     re.sub(r"^name: .+$", f"name: {new}", text, count=1, flags=re.M),
                     encoding="utf-8",
                 )
-                _wait_for(lambda new=new: new in _read(html), 60, step=0.002)
+                wait_for(lambda new=new: new in _read(html), 60, step=0.002)
                 on_disk.append(time.perf_counter() - started)
                 page.wait_for_function(
                     "name => document.title.startsWith(name + ' ')", arg=new, timeout=60_000
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  edit -> page shown:   {spread(times)}")
     if rebuilt:
         print(f"  serve's rebuild:      {spread(rebuilt)}")
-    print(f"load after: {_load()}")
+    print(f"load after: {load_average()}")
     return 0
 
 

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--skip-serve", action="store_true", help="no `serve` figure")
     args = parser.parse_args(argv)
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} processors, load {_load()}")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} processors, load {load_average()}")
     print(
         f"{'N':>5} | {'cold s':>17} | {'warm s':>17} | {'check s':>17} | "
         f"{'rebuild s':>17} | {'serve s':>17} | peak MB"
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         data = dataset(size)
         row = measure(size, data, args.runs, serve=not args.skip_serve and size <= 249)
         print(f"{size:>5} | " + " | ".join(row), flush=True)
-    print(f"load after: {_load()}")
+    print(f"load after: {load_average()}")
     site = OUT / "site-200"
     if site.is_dir():
         print("\npage weights (200 countries), bytes: raw / gzip")
@@ -157,7 +157,7 @@ for n in range({runs}):
 def served(data: Path, site: Path, runs: int, cache: str) -> list[float]:
     """From saving an edited country file to its new page on disk, with serve running."""
     env = {**os.environ, "SCORECARD_CACHE_DIR": cache}
-    port = _free_port()
+    port = free_port()
     command = [
         PYTHON,
         str(REPO / "build.py"),
@@ -169,8 +169,8 @@ def served(data: Path, site: Path, runs: int, cache: str) -> list[float]:
         "--port",
         str(port),
     ]
-    with _running(command, env) as log:
-        _wait_for(lambda: "serving" in log.read_text(), 300)
+    with running(command, env) as log:
+        wait_for(lambda: "serving" in log.read_text(), 300)
         page = site / "countries" / edit_target(data).stem / "index.html"
         times = []
         for n in range(runs):
@@ -178,7 +178,7 @@ def served(data: Path, site: Path, runs: int, cache: str) -> list[float]:
             time.sleep(0.5)  # let the watcher settle
             edit_value(data, n)
             started = time.perf_counter()
-            _wait_for(lambda before=before: _changed(page, before), 60, step=0.002)
+            wait_for(lambda before=before: _changed(page, before), 60, step=0.002)
             times.append(time.perf_counter() - started)
     return times
 
@@ -219,18 +219,18 @@ def spread(values: list[float]) -> str:
     return f"{statistics.median(values):5.2f} ({min(values):.2f}–{max(values):.2f})"
 
 
-def _load() -> str:
+def load_average() -> str:
     return " ".join(f"{v:.1f}" for v in os.getloadavg())
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
 @contextlib.contextmanager
-def _running(command: list[str], env: dict[str, str]) -> Iterator[Path]:
+def running(command: list[str], env: dict[str, str]) -> Iterator[Path]:
     with tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False) as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -241,7 +241,7 @@ def _running(command: list[str], env: dict[str, str]) -> Iterator[Path]:
         os.unlink(log.name)
 
 
-def _wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.05) -> None:
+def wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.05) -> None:
     deadline = time.perf_counter() + timeout
     while not condition():
         if time.perf_counter() > deadline:
