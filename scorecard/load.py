@@ -13,6 +13,7 @@ from .yamlsafe import (
     YamlFileError,
     YamlIssue,
     load_bytes,
+    read_text,
     too_large,
 )
 
@@ -58,9 +59,8 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def read_yaml(path: Path, problems: list[Problem]) -> Document | None:
-    """Read one YAML file; on failure append Problems and return None."""
-    shown = display_path(path)
+def _read_bytes(path: Path, shown: str, problems: list[Problem]) -> bytes | None:
+    """A data file's bytes, at most MAX_FILE_BYTES; on failure append a Problem."""
     try:
         with path.open("rb") as file:
             raw = file.read(MAX_FILE_BYTES + 1)  # never more, whatever the file's size
@@ -72,6 +72,30 @@ def read_yaml(path: Path, problems: list[Problem]) -> Document | None:
         return None
     if size > MAX_FILE_BYTES:
         problems.append(issue_problem(shown, too_large(size)))
+        return None
+    return raw
+
+
+def read_markdown(path: Path, problems: list[Problem]) -> str | None:
+    """Read one markdown file (a spotlight's story, the methodology) as the YAML files are
+    read: the same size limit, UTF-8 and refused characters (yamlsafe.read_text); on
+    failure append a Problem and return None."""
+    shown = display_path(path)
+    raw = _read_bytes(path, shown, problems)
+    if raw is None:
+        return None
+    try:
+        return read_text(raw)
+    except YamlFileError as exc:
+        problems.append(issue_problem(shown, exc.issue))
+        return None
+
+
+def read_yaml(path: Path, problems: list[Problem]) -> Document | None:
+    """Read one YAML file; on failure append Problems and return None."""
+    shown = display_path(path)
+    raw = _read_bytes(path, shown, problems)
+    if raw is None:
         return None
     try:
         doc, issues = load_bytes(raw)

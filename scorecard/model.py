@@ -284,6 +284,7 @@ class Dataset:
     sources: dict[str, Source]
     countries: tuple[Country, ...]  # sorted by iso3
     spotlights: tuple[Spotlight, ...] = ()  # sorted by iso3
+    methodology: str = ""  # methodology.md, the markdown the Methodology page shows
     # Digests of everything the scores depend on (scorecard.resultcache): all of it, and
     # each country's part (ISO code -> its file's validation key); empty when unknown.
     fingerprint: str = field(default="", compare=False, repr=False)

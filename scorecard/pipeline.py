@@ -156,15 +156,18 @@ def compute_results(dataset: Dataset, unranked: Unranked | None = None) -> resul
 def _unranked_scorer(
     dataset: Dataset, kept: Unranked | None
 ) -> Callable[[Country, int | None], CountryScore]:
-    """score(country, as_of): score_country, through `kept` when the file's key is known."""
+    """score(country, as_of): score_country, computed once for each country and year.
+
+    With `kept` and the files' keys known, the scores go into `kept` by file key, for the
+    next computation; otherwise into a mapping of this computation's own, by ISO code.
+    """
     framework, keys = dataset.framework, dataset.country_keys
     if kept is None or not keys:
-        return lambda country, as_of: score_country(
-            country, framework, framework.aggregation, as_of
-        )
-    current = set(keys.values())
-    for stale in [k for k in kept if k[0] not in current]:
-        del kept[stale]
+        kept, keys = {}, {c.iso3: c.iso3 for c in dataset.countries}
+    else:
+        current = set(keys.values())
+        for stale in [k for k in kept if k[0] not in current]:
+            del kept[stale]
 
     def score(country: Country, as_of: int | None) -> CountryScore:
         key = (keys[country.iso3], as_of)
@@ -182,7 +185,8 @@ def editions(
     """The scorecard as the data stood at the end of each year with enough data to rank.
 
     Every year is scored with today's framework (fixed goalposts), so years compare.
-    `score(country, as_of)` gives a country's unranked scores (score_country by default).
+    `score(country, as_of)` gives a country's unranked scores, each computed once
+    (_unranked_scorer): a country is scored once for each year it has data, not each year.
     """
     years = sorted(
         {
@@ -197,17 +201,13 @@ def editions(
     if score is None:
         score = _unranked_scorer(dataset, None)
     data_years = {c.iso3: data_years_of(c) for c in dataset.countries}
-    unranked: dict[tuple[str, int], CountryScore] = {}  # (country, data up to) -> scores
     result = {}
     for year in years:
         scores = []
         for country in dataset.countries:
             own = data_years[country.iso3]  # data_as_of(country, year), without a scan:
             found = bisect.bisect_right(own, year)
-            key = (country.iso3, own[found - 1] if found else 0)  # 0: no data that early
-            if key not in unranked:
-                unranked[key] = score(country, key[1])
-            scores.append(unranked[key])
+            scores.append(score(country, own[found - 1] if found else 0))  # 0: no data yet
         if any(s.composite is not None for s in scores):
             result[year] = rank_scores(framework, scores)
     return result

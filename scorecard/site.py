@@ -160,7 +160,7 @@ class _Renderer:
             "methodology/index.html",
             "methodology.html",
             page="methodology",
-            body=_md(self._read_data_file("methodology.md"), headings_from=1),
+            body=_md(self.results.dataset.methodology, headings_from=1),
             intervals=self._interval_figure(),
             shares=self._shares(),
             agreement_figure=self._agreement_figure(),
@@ -350,10 +350,6 @@ class _Renderer:
             for i in p.indicators:
                 shares[i.id] = shares[p.id] * i.weight / inner
         return shares
-
-    def _read_data_file(self, name: str) -> str:
-        path = self.paths.data / name
-        return path.read_text(encoding="utf-8") if path.is_file() else ""
 
     # -- charts ---------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from .load import (
     discover,
     display_path,
     format_path,
-    issue_problem,
+    read_markdown,
     read_yaml,
     relative_to_project,
 )
@@ -56,7 +56,7 @@ from .model import (
     Spotlight,
     Target,
 )
-from .yamlsafe import MAX_FILE_BYTES, Document, YamlFileError, read_text
+from .yamlsafe import MAX_FILE_BYTES, Document
 
 if TYPE_CHECKING:  # jsonschema loads only when a file breaks its schema (see _schema_check)
     import jsonschema
@@ -98,8 +98,11 @@ def load_dataset(
 
 
 def files_checked(root: Path) -> int:
+    """The files a check reads: framework, sources, countries (and strays), spotlights with
+    their stories, and the methodology if there is one."""
     files = discover(root)
-    return 2 + len(files.countries) + len(files.strays) + len(files.spotlights)
+    methodology = (root / METHODOLOGY_FILE).is_file()
+    return 2 + len(files.countries) + len(files.strays) + 2 * len(files.spotlights) + methodology
 
 
 class _FileReport:
@@ -170,9 +173,10 @@ class _Checker:
         spotlights = [
             self._spotlight(path, framework, set(files)) for path in self.files.spotlights
         ]
-        methodology = self.files.root / METHODOLOGY_FILE
-        if methodology.is_file():  # the site shows it; it is checked as the stories are
-            self._markdown(methodology)
+        methodology_file = self.files.root / METHODOLOGY_FILE
+        methodology = ""
+        if methodology_file.is_file():  # the site shows it; it is checked as the stories are
+            methodology = read_markdown(methodology_file, self.problems) or ""
         good_spotlights = [s for s in spotlights if s is not None]
         if (
             framework is None
@@ -186,6 +190,7 @@ class _Checker:
             sources,
             tuple(sorted(valid, key=lambda c: c.iso3)),
             tuple(sorted(good_spotlights, key=lambda s: s.iso3)),
+            methodology,
             self._fingerprint(),
             {iso3: key for iso3, path in files.items() if (key := self.country_keys.get(path))},
         )
@@ -231,33 +236,18 @@ class _Checker:
             )
         self._check_spotlight_entries(report, data)
         story = path.with_suffix(".md")
-        if not story.is_file():
+        text = None
+        if story.is_file():
+            text = read_markdown(story, self.problems)
+        else:
             report.error(
                 (),
                 f"the story {story.name} is missing beside {path.name}",
                 "write the spotlight's story in markdown there",
             )
-        text = self._markdown(story) if story.is_file() else None
         if self._error_count() > errors_before or text is None:
             return None
         return _spotlight(data, text)
-
-    def _markdown(self, path: Path) -> str | None:
-        """A markdown document's text, or None with a problem (see yamlsafe.read_text)."""
-        shown = display_path(path)
-        try:
-            with path.open("rb") as file:
-                raw = file.read(MAX_FILE_BYTES + 1)  # never more, whatever the file's size
-        except OSError as exc:
-            self.problems.append(
-                Problem(shown, 0, 0, Severity.ERROR, "", f"cannot read file: {exc.strerror}")
-            )
-            return None
-        try:
-            return read_text(raw)
-        except YamlFileError as exc:
-            self.problems.append(issue_problem(shown, exc.issue))
-            return None
 
     def _check_spotlight_entries(self, report: _FileReport, data: dict[str, Any]) -> None:
         tracks = [t["id"] for t in data["tracks"]]
@@ -1127,7 +1117,6 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"did you mean '{close[0]}'?" if close else ""
 
 
-@cache
 def _iso_country(code: str) -> bool:
     """Whether `code` is an ISO 3166-1 alpha-3 code (as pycountry's lookup: any case)."""
     return code.lower() in _iso_alpha3()

@@ -25,6 +25,7 @@ from scorecard.compute import (
 )
 from scorecard.model import Dataset, Observation, OtherIndex, Source
 from scorecard.pipeline import editions
+from scorecard.validate import files_checked
 from scorecard.views import PeerRow, agreement, lens_verdict, site_view, spearman
 
 from .conftest import edit, problems
@@ -447,3 +448,10 @@ def test_the_methodology_is_checked_as_the_stories_are(data):
     ]
     (data / "methodology.md").write_text("# Method\n\nRight \u200f to left.\n", encoding="utf-8")
     assert problems(data) == []
+
+
+def test_the_markdown_files_count_among_the_files_checked(data):
+    assert files_checked(data) == 5  # framework, sources, three countries
+    (data / "methodology.md").write_text("# Method\n", encoding="utf-8")
+    with_spotlight(data)
+    assert files_checked(data) == 8  # and the methodology, a spotlight and its story
