@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem.format(), file=sys.stderr)
         return 1
-    print(f"built {args.out}: {len(results.scores)} countries, {len(files)} files")
+    print(f"built {args.out}: {len(results.dataset.countries)} countries, {len(files)} files")
     return 0
 
 

@@ -23,9 +23,10 @@ import os
 import pickle
 import sys
 import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 ENV = "SCORECARD_CACHE_DIR"
 FORMAT = b"scorecard-cache-1"
@@ -75,10 +76,18 @@ class Store:
 
     def write(self, key: str, data: bytes) -> None:
         """Store `data` under `key`, atomically (a temporary file, then a rename)."""
+        self._write(key, lambda file: file.write(data))
+
+    def dump(self, key: str, value: Any) -> None:
+        """`put`, pickling straight into the file: no copy of a large value in memory."""
+        self._write(key, lambda file: pickle.dump(value, file, pickle.HIGHEST_PROTOCOL))
+
+    def _write(self, key: str, fill: Callable[[BinaryIO], object]) -> None:
         temporary = self.folder / f".{key}.{os.getpid()}.tmp"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(data)
+            with temporary.open("wb") as file:
+                fill(file)
             os.replace(temporary, self.folder / key)
         except OSError:
             with contextlib.suppress(OSError):

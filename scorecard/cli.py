@@ -167,8 +167,9 @@ def _build(paths: pipeline.Paths, project: Path, args: argparse.Namespace) -> in
         return _usage_error(str(exc))
     if not args.quiet:
         elapsed = time.perf_counter() - started
+        countries = len(results.dataset.countries)
         print(
-            f"built {_shown(paths.out)}/ in {elapsed:.2f} s: {len(results.scores)} countries, "
+            f"built {_shown(paths.out)}/ in {elapsed:.2f} s: {countries} countries, "
             f"{len(files)} files; {len(results.warnings)} warning(s)"
         )
     return EXIT_OK

@@ -289,6 +289,9 @@ class Dataset:
     # each country's part (ISO code -> its file's validation key); empty when unknown.
     fingerprint: str = field(default="", compare=False, repr=False)
     country_keys: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # What every country file's validation depends on besides the file itself: framework,
+    # sources, code, date (scorecard.validate; empty when unknown): for scorecard.pagecache.
+    context: str = field(default="", compare=False, repr=False)
 
     def country(self, iso3: str) -> Country:
         return self._by_iso[iso3]

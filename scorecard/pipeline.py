@@ -10,7 +10,8 @@ import bisect
 import contextlib
 import gc
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from . import resultcache
@@ -50,19 +51,66 @@ class Paths:
         )
 
 
-@dataclass(frozen=True)
 class Results:
-    """The validated data and everything computed from it."""
+    """The validated data and everything computed from it.
 
-    dataset: Dataset
-    scores: list[CountryScore]
-    intervals: dict[str, RankInterval]  # composite rank intervals by ISO code
-    pillar_intervals: dict[str, dict[str, RankInterval]]  # pillar id -> ISO code -> interval
-    warnings: list[Problem]
-    layers: dict[str, dict[str, LayerScore]] = field(default_factory=dict)  # layer -> ISO -> score
-    # ISO code -> (pillar, layer) -> score: the sovereignty lens matrix of each country
-    matrix: dict[str, dict[tuple[str, str], LayerScore]] = field(default_factory=dict)
-    editions: dict[int, list[CountryScore]] = field(default_factory=dict)  # year -> scores then
+    The computed part (`computed`, and its fields as attributes) is made, or read back from
+    the result cache, when first read: a build whose pages all come from the page cache
+    (scorecard.pagecache) never needs it.
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        warnings: list[Problem],
+        computed: resultcache.Computed | Callable[[], resultcache.Computed],
+    ):
+        self.dataset = dataset
+        self.warnings = warnings
+        self._computed = computed
+
+    @cached_property
+    def computed(self) -> resultcache.Computed:
+        found = self._computed
+        if not isinstance(found, resultcache.Computed):
+            found = self._computed = found()  # the function (and what it holds) can go
+        return found
+
+    @property
+    def scores(self) -> list[CountryScore]:
+        return self.computed.scores
+
+    @property
+    def intervals(self) -> dict[str, RankInterval]:  # composite rank intervals by ISO code
+        return self.computed.intervals
+
+    @property
+    def pillar_intervals(self) -> dict[str, dict[str, RankInterval]]:  # pillar -> ISO -> it
+        return self.computed.pillar_intervals
+
+    @property
+    def layers(self) -> dict[str, dict[str, LayerScore]]:  # layer -> ISO -> score
+        return self.computed.layers
+
+    @property
+    def matrix(self) -> dict[str, dict[tuple[str, str], LayerScore]]:
+        """ISO code -> (pillar, layer) -> score: the sovereignty lens matrix of each country."""
+        return self.computed.matrix
+
+    @property
+    def editions(self) -> dict[int, list[CountryScore]]:  # year -> scores then
+        return self.computed.editions
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Results):
+            return NotImplemented
+        return (self.dataset, self.warnings, self.computed) == (
+            other.dataset,
+            other.warnings,
+            other.computed,
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @contextlib.contextmanager
@@ -106,21 +154,16 @@ def compute(
     for every country file that did not change (see compute_results).
     """
     dataset, warnings = check(paths, country_codes=country_codes)
-    store = resultcache.default()
-    computed = resultcache.load(dataset, store)
-    if computed is None:
-        computed = compute_results(dataset, unranked)
-        resultcache.save(dataset, store, computed)
-    return Results(
-        dataset,
-        computed.scores,
-        computed.intervals,
-        computed.pillar_intervals,
-        warnings,
-        layers=computed.layers,
-        editions=computed.editions,
-        matrix=computed.matrix,
-    )
+
+    def computed() -> resultcache.Computed:
+        store = resultcache.default()
+        found = resultcache.load(dataset, store)
+        if found is None:
+            found = compute_results(dataset, unranked)
+            resultcache.save(dataset, store, found)
+        return found
+
+    return Results(dataset, warnings, computed)
 
 
 # A country's scores before ranking, by (its file's validation key, data up to year): None

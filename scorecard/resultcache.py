@@ -51,8 +51,8 @@ class Computed:
 
 def load(dataset: Dataset, store: Store | None) -> Computed | None:
     """The results stored for this data, or None (no fingerprint, no entry, or unusable)."""
-    key = _key(dataset)
-    raw = store.read(key) if store is not None and key else None
+    entry = key(dataset)
+    raw = store.read(entry) if store is not None and entry else None
     if raw is None:
         return None
     try:
@@ -63,22 +63,23 @@ def load(dataset: Dataset, store: Store | None) -> Computed | None:
 
 
 def save(dataset: Dataset, store: Store | None, computed: Computed) -> None:
-    key = _key(dataset)
-    if store is None or not key:
+    entry = key(dataset)
+    if store is None or not entry:
         return
     buffer = io.BytesIO()
     try:
         _Pickler(buffer, _places(dataset)).dump(computed)
     except pickle.PicklingError:  # an observation that is not the Dataset's: do not keep
         return
-    store.write(key, buffer.getvalue())
+    store.write(entry, buffer.getvalue())
 
 
 def default() -> Store | None:
     return default_store("results")
 
 
-def _key(dataset: Dataset) -> str:
+def key(dataset: Dataset) -> str:
+    """The key of the results of this data; "" when unknown (no cache)."""
     return digest(dataset.fingerprint, _numpy_version()) if dataset.fingerprint else ""
 
 

@@ -20,14 +20,23 @@ import markdown
 import nh3
 from markupsafe import Markup, escape
 
-from . import charts, export, parallel, svg
+from . import charts, export, pagecache, parallel, resultcache, svg
 from .cache import code_version, default_store, digest
 from .compute import GEOMETRIC_FLOOR, TIE_DECIMALS
 from .config import Config
 from .i18n import translations
 from .model import Indicator, Observation, Source, Spotlight
 from .pipeline import Paths, Results
-from .views import Agreement, AgreementRow, CountryView, lens_verdict, site_view
+from .views import (
+    Agreement,
+    AgreementRow,
+    CountrySite,
+    CountryView,
+    OtherIndexRank,
+    SiteView,
+    lens_verdict,
+    site_view,
+)
 from .write import Content
 
 ASSETS = "assets"
@@ -87,36 +96,119 @@ class _Renderer:
         self.results = results
         self.paths = paths
         self.config = config
-        self.view = site_view(results)
         self.gettext = translations(paths.project_root / "locales", language)
         self.env = _environment(paths.templates, self.gettext, language)
         self.files: dict[str, Content] = {}
         self.pages: list[str] = []
         self._source_cells: dict[Source, Markup] = {}
+        self.pages_cache = pagecache.default(paths.out)
+        self._country_keys: dict[str, str] = {}  # country page -> its key in the page cache
+
+    @cached_property
+    def view(self) -> SiteView:
+        return site_view(self.results)
 
     def render(self) -> dict[str, Content]:
-        """Every file. On two processors a forked child makes the downloads and the second
-        half of the country pages in the meantime (see scorecard.parallel)."""
+        """Every file. Pages whose inputs did not change since the previous build come from
+        its bundle (scorecard.pagecache). On two processors a forked child makes the
+        downloads and the second half of the country pages in the meantime (see
+        scorecard.parallel)."""
         self._assets()
+        site_key = self._site_key()
+        if site_key and self._reuse_site(site_key):
+            self._save_pages()
+            return self.files
         countries = self.view.countries
         half = len(countries) // 2
         self.env.get_template("country.html")  # compiled once, before the work is shared out
+
+        def here() -> None:
+            self._pages()
+            for country in countries[:half]:
+                self._keep_country(*self._country_page(country))
+
         downloads, pages = parallel.fork_while(
             lambda: (self._downloads(), [self._country_page(c) for c in countries[half:]]),
-            lambda: self._pages(countries[:half]),
+            here,
         )
+        for path, key, html in pages:
+            self._keep_country(path, key, html)
         self.files.update(downloads)
-        for path, html in pages:
-            self._keep(path, html)
         self._meta_files()
+        if site_key and self.pages_cache is not None:
+            self.pages_cache.keep(
+                pagecache.SITE + site_key,
+                {
+                    "files": {
+                        p: f
+                        for p, f in self.files.items()
+                        if isinstance(f, bytes) and p not in self._country_keys
+                    },
+                    "countries": self._country_keys,
+                },
+            )
+        self._save_pages()
         return self.files
 
-    def _pages(self, countries: list[CountryView]) -> None:
-        """Every page but the other countries' pages."""
+    def _reuse_site(self, site_key: str) -> bool:
+        """Take every file from the previous build, if it had this site key."""
+        assert self.pages_cache is not None  # there is a site key only with a cache
+        found = self.pages_cache.get(pagecache.SITE + site_key)
+        if found is None:
+            return False
+        pages = {path: self.pages_cache.get(key) for path, key in found["countries"].items()}
+        if any(html is None for html in pages.values()):  # a damaged bundle: render instead
+            return False
+        self.files.update(found["files"])
+        self.files.update(pages)
+        return True
+
+    def _save_pages(self) -> None:
+        if self.pages_cache is not None:
+            self.pages_cache.save()
+
+    def _site_key(self) -> str:
+        """The key of every page but the country pages' (see scorecard.pagecache); "" when
+        there is no cache or the data's key is unknown."""
+        results_key = resultcache.key(self.results.dataset)
+        if self.pages_cache is None or not results_key:
+            return ""
+        dataset = self.results.dataset
+        return digest(
+            self._environment_key, results_key, repr(dataset.spotlights), dataset.methodology
+        )
+
+    @cached_property
+    def _environment_key(self) -> str:
+        return pagecache.environment_key(
+            self.paths.templates, self.paths.project_root / "locales", self.config
+        )
+
+    @cached_property
+    def _country_globals_key(self) -> str:
+        """What every country page's key holds besides the page's own values."""
+        dataset = self.results.dataset
+        return digest(
+            self._environment_key,
+            dataset.context,
+            pagecache.values_key(self._country_site, dataset.country_keys),
+        )
+
+    @cached_property
+    def _country_site(self) -> CountrySite:
+        return self.view.for_country_pages()
+
+    def _keep_country(self, path: str, key: str, html: bytes) -> None:
+        self._keep(path, html)
+        if key:
+            self._country_keys[path] = key
+            if self.pages_cache is not None:
+                self.pages_cache.keep(key, html)
+
+    def _pages(self) -> None:
+        """Every page but the country pages."""
         map_figure, scores_data = self._map_figure(), self._weights_data()  # shared by pages
         self._page("index.html", "overview.html", page="overview", **self._world_map())
-        for country in countries:
-            self._keep(*self._country_page(country))
         spotlights = self._spotlights
         self._page("lens/index.html", "lens.html", page="lens")
         for spotlight in spotlights.values():
@@ -185,22 +277,41 @@ class _Renderer:
     def _spotlights(self) -> dict[str, Spotlight]:
         return {s.iso3: s for s in self.results.dataset.spotlights}
 
-    def _country_page(self, country: CountryView) -> tuple[str, bytes]:
+    def _country_page(self, country: CountryView) -> tuple[str, str, bytes]:
+        """(path, key, HTML): the page, or the previous build's if its key is unchanged."""
         path = f"countries/{country.iso3}/index.html"
+        series = self._radar_series(country)
+        context = {
+            "c": country,
+            "peers": self.view.peer_groups(country.iso3),
+            "trend": self.view.trend(country.iso3),
+            "others": self._other_indices(country),
+            "spotlight": self._spotlights.get(country.iso3),
+        }
+        key = ""
+        if self.pages_cache is not None and self.results.dataset.context:
+            try:
+                own = pagecache.values_key(
+                    (path, series, context), self.results.dataset.country_keys
+                )
+            except KeyError:  # a country file without a validation key: no key
+                pass
+            else:
+                key = digest(self._country_globals_key, own)
+                found = self.pages_cache.get(key)
+                if found is not None:
+                    return path, key, found
         html = self._html(
             path,
             "country.html",
             page="country",
-            c=country,
-            **self._radar(country),
+            site=self._country_site,
+            **self._radar_chart("radar", series),
             narrative=_md(country.country.narrative),
-            peers=self.view.peer_groups(country.iso3),
-            trend=self.view.trend(country.iso3),
-            others=self._other_indices(country),
-            spotlight=self._spotlights.get(country.iso3),
             source_cell=self._source_cell,
+            **context,
         )
-        return path, html
+        return path, key, html
 
     def _source_cell(self, source: Source) -> Markup:
         """A value's citation on a country page, rendered once per source: thousands of values
@@ -223,11 +334,11 @@ class _Renderer:
 
     def _html(self, path: str, template: str, page: str, **context: Any) -> bytes:
         root = _root_for(path)
+        context.setdefault("site", self.view)  # a country page's is smaller: CountrySite
         html = self.env.get_template(template).render(
             root=root,
             path=path,
             page=page,
-            site=self.view,
             config=self.config,
             framework=self.results.dataset.framework,
             downloads=DOWNLOADS,
@@ -309,13 +420,17 @@ class _Renderer:
             targets=charts.to_json(charts.targets(rows, ", ".join(units))) if rows else None,
         )
 
-    def _other_indices(self, country: CountryView) -> list[tuple[Any, Any]]:
-        """(agreement, row) for each other index that covers the country."""
+    def _other_indices(self, country: CountryView) -> list[OtherIndexRank]:
+        """The country in each other index that covers it."""
         found = []
         for agreement, rows in self._agreement_rows:
             row = rows.get(country.iso3)
             if row is not None:
-                found.append((agreement, row))
+                found.append(
+                    OtherIndexRank(
+                        agreement.index.name, row.value, row.theirs, row.ours, len(agreement.rows)
+                    )
+                )
         return found
 
     @cached_property
@@ -396,7 +511,8 @@ class _Renderer:
             "radar_legend": svg.legend(series, slots),
         }
 
-    def _radar(self, country: CountryView) -> dict[str, Any]:
+    def _radar_series(self, country: CountryView) -> list[svg.Series]:
+        """A country page's radar: the country, the median country and the leader."""
         _ = self.gettext.gettext
         pillars = self.view.pillars
         own = [country.score.pillars[p.id].score for p in pillars]
@@ -412,7 +528,7 @@ class _Renderer:
                     [leader.score.pillars[p.id].score for p in pillars],
                 )
             )
-        return self._radar_chart("radar", series)
+        return series
 
     def _compare_radar(self, chosen: list[str]) -> dict[str, Any]:
         """Every country is drawn; scorecard.js shows the chosen ones by giving them a slot."""

@@ -193,6 +193,7 @@ class _Checker:
             methodology,
             self._fingerprint(),
             {iso3: key for iso3, path in files.items() if (key := self.country_keys.get(path))},
+            self.cache_context,
         )
 
     def _fingerprint(self) -> str:

@@ -126,6 +126,46 @@ class SiteView:
     def pillar_names(self) -> dict[str, str]:
         return {p.id: p.name for p in self.pillars}
 
+    @property
+    def has_spotlights(self) -> bool:
+        return bool(self.dataset.spotlights)
+
+    def for_country_pages(self) -> CountrySite:
+        """The part of the site a country page shows (see CountrySite)."""
+        return CountrySite(
+            self.pillars,
+            self.pillar_names,
+            self.ranked,
+            self.medians,
+            self.lens_medians,
+            self.history_warning(),
+            self.has_spotlights,
+        )
+
+
+@dataclass(frozen=True)
+class CountrySite:
+    """All that a country page may read of the whole site: `site` in country.html and the
+    templates it uses, instead of the SiteView.
+
+    A country page is rendered again only when this, its own country's view, the data's
+    framework and sources, the templates or the code changed (scorecard.pagecache), so
+    what it reads of the other countries is only these few figures. A template that reads
+    anything else of `site` on a country page fails the build (StrictUndefined): add it
+    here, and it is part of every country page's key.
+    """
+
+    pillars: tuple[Pillar, ...]
+    pillar_names: dict[str, str]
+    ranked: int
+    medians: dict[str, float]
+    lens_medians: dict[Any, float]
+    history: str  # SiteView.history_warning()
+    has_spotlights: bool
+
+    def history_warning(self) -> str:
+        return self.history
+
 
 def site_view(results: Any) -> SiteView:
     """Build the view of the whole site from the pipeline's Results."""
@@ -307,7 +347,7 @@ class PeerComparison:
     id: str
     name: str
     basis: str
-    members: list[CountryView]  # the other members with a published composite
+    members: tuple[str, ...]  # ISO codes of the other members with a published composite
     rows: list[PeerRow]  # composite first, then each pillar
     compare: list[str]  # the country and up to four peers closest in composite score
 
@@ -357,7 +397,12 @@ def peer_comparisons(site: SiteView, country: CountryView) -> list[PeerCompariso
         )
         result.append(
             PeerComparison(
-                group_id, name, basis, others, rows, [country.iso3] + [c.iso3 for c in closest[:4]]
+                group_id,
+                name,
+                basis,
+                tuple(c.iso3 for c in others),
+                rows,
+                [country.iso3] + [c.iso3 for c in closest[:4]],
             )
         )
     return result
@@ -381,6 +426,17 @@ class AgreementRow:
     theirs: int  # their rank among the same countries
     driver: str = ""  # pillar id that pulls our rank towards or away from theirs
     driver_rank: int | None = None  # the country's rank on that pillar among the same countries
+
+
+@dataclass(frozen=True)
+class OtherIndexRank:
+    """One country in another index, as its page shows it."""
+
+    name: str  # the other index's
+    value: float
+    theirs: int
+    ours: int
+    compared: int  # countries both indices cover
 
 
 @dataclass(frozen=True)

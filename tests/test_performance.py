@@ -274,6 +274,7 @@ def test_kept_unranked_scores_are_reused_only_for_unchanged_files(tmp_path, monk
     )
     kept: pipeline.Unranked = {}
     first = pipeline.compute(paths, unranked=kept)
+    assert first.computed.scores  # computed when first read
     everyone = sorted(set(scored))
     assert len(everyone) == 6 and len(kept) == len(scored)
     edited = sorted((data / "countries").glob("*.yaml"))[2]
@@ -281,6 +282,7 @@ def test_kept_unranked_scores_are_reused_only_for_unchanged_files(tmp_path, monk
     edited.write_text(re.sub(r"value: (\d+)", r"value: 1\1", text, count=1), encoding="utf-8")
     scored.clear()
     second = pipeline.compute(paths, unranked=kept)
+    assert second.computed.scores
     assert set(scored) == {edited.stem}
     assert {key for key, _ in kept} == set(second.dataset.country_keys.values())
     scratch = pipeline.compute_results(second.dataset)

@@ -26,7 +26,9 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> cache.Store:
 
 
 def compute(data: Path) -> pipeline.Results:
-    return pipeline.compute(pipeline.Paths.for_project(REPO, data))
+    results = pipeline.compute(pipeline.Paths.for_project(REPO, data))
+    assert results.computed.scores  # made (or read back) when first read
+    return results
 
 
 def forbid_computing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -39,7 +41,7 @@ def forbid_computing(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unchanged_data_reads_its_results_back(data, store, monkeypatch):
     first = compute(data)
     assert [p.name for p in store.folder.iterdir()] == [
-        resultcache._key(first.dataset)  # one entry, under the data's key
+        resultcache.key(first.dataset)  # one entry, under the data's key
     ]
     forbid_computing(monkeypatch)
     again = compute(data)

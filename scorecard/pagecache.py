@@ -1,0 +1,155 @@
+"""Rendered pages kept from the previous build, reused where nothing they show has changed.
+
+Rendering is most of a build once validation and scores come from the cache: a country
+page is ~40 KB of HTML that Jinja assembles from ~2,000 pieces. A page is a function of
+its template context, the templates, the translations, the settings and the code, so each
+page gets a key: a digest of all of them. A build renders only the pages whose key is not
+in the previous build's bundle, and then keeps the bundle of its own pages.
+
+Two kinds of key:
+
+- A country page: its own view (scores, ranks, rank ranges, rows, peers, trend, other
+  indices, radar), the few figures of the whole site it shows (views.CountrySite: the
+  template gets that instead of the SiteView, so it cannot read anything else), the
+  validation context (framework.yaml, sources.yaml, the code, the date: Dataset.context)
+  and the rendering environment below. The country's data enters through its file's
+  validation key (which covers its bytes), the framework's and sources' objects by their
+  id (the validation context covers their files). After an edit that moves two countries'
+  ranks, those pages are rendered again, not the 200 others.
+- Everything else (the overview, pillar, compare, lens, weights, methodology, data and
+  other pages, the downloads, sitemap.xml and robots.txt) reads across all countries, so
+  it is kept as one unit, under the site's key: the results' key (scorecard.resultcache:
+  every data file, the code, numpy), the spotlights, the methodology and the environment.
+  When that key is unchanged, every file is: the build takes all its pages from the bundle.
+
+The environment: the templates (every file's bytes), the language and its catalogue, the
+settings (pyproject.toml's [tool.scorecard] and the command line's), the package's code and
+data files, and the versions of Jinja, MarkupSafe, Markdown and nh3.
+
+A key is a SHA-256 of a pickle made for hashing only: "fast" mode (no memo, so the same
+values give the same bytes whatever objects they share) and model objects replaced by what
+identifies them (a Country by its file's key, an Indicator by its id). The bundle is one
+entry per output folder in the cache (scorecard.cache) under `pages/`, read with an
+unpickler that allows no classes at all (it holds only dicts, strings and bytes): a
+tampered or damaged bundle is an empty one. tests/test_pagecache.py builds with and
+without it after each kind of change and compares every byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import io
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .cache import Store, code_version, default_store, digest
+from .config import Config
+from .model import Country, Framework, Indicator, Layer, Pillar, Source
+
+_LIBRARIES = ("jinja2", "markupsafe", "markdown", "nh3")
+SITE = "site "  # the prefix of the site's key in a bundle (country pages' keys are bare)
+
+
+class PageCache:
+    """The previous build's pages for one output folder, and this build's."""
+
+    def __init__(self, store: Store | None, out: Path):
+        self.store = store
+        self.name = digest("pages", str(out.resolve()))
+        self.previous: dict[str, Any] = _read(store, self.name) if store is not None else {}
+        self.current: dict[str, Any] = {}
+
+    def get(self, key: str) -> Any | None:
+        """What the previous build kept under `key` (kept again for the next), or None."""
+        found = self.previous.get(key)
+        if found is not None:
+            self.current[key] = found
+        return found
+
+    def keep(self, key: str, value: Any) -> None:
+        self.current[key] = value
+
+    def save(self) -> None:
+        """Keep this build's pages for the next build (the previous bundle is replaced)."""
+        self.previous = {}  # what this build did not reuse can go now
+        if self.store is not None:
+            self.store.dump(self.name, self.current)
+
+
+def default(out: Path) -> PageCache | None:
+    store = default_store("pages")
+    return None if store is None else PageCache(store, out)
+
+
+def environment_key(templates: Path, locales: Path, config: Config) -> str:
+    """What every page depends on besides its data: templates, language, settings, code."""
+    files = sorted(p for p in templates.rglob("*") if p.is_file())
+    language = config.language
+    catalogue = locales / language / "LC_MESSAGES" / "messages.po"
+    package = Path(__file__).resolve().parent
+    data_files = sorted(p for p in package.iterdir() if p.suffix in {".json", ".txt"})
+    return digest(
+        code_version(),
+        *(f"{name} {importlib.metadata.version(name)}" for name in _LIBRARIES),
+        *(part for p in data_files for part in (p.name, p.read_bytes())),
+        *(part for p in files for part in (p.relative_to(templates).as_posix(), p.read_bytes())),
+        language,
+        catalogue.read_bytes() if catalogue.is_file() else b"",
+        repr(config),
+    )
+
+
+def values_key(value: Any, country_keys: dict[str, str]) -> str:
+    """A digest of `value` for a page's key; model objects count by what identifies them.
+
+    Raises KeyError for a country whose file has no validation key (the cache was off).
+    """
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True  # no memo: equal values, equal bytes, whichever objects are shared
+    pickler.dispatch_table = _identities(country_keys)  # type: ignore[assignment]
+    pickler.dump(value)
+    return hashlib.sha256(buffer.getbuffer()).hexdigest()
+
+
+def _identities(country_keys: dict[str, str]) -> dict[type, Callable[[Any], Any]]:
+    """How model objects enter a key: each by what determines it (never unpickled)."""
+
+    def country(found: Country) -> tuple[Any, ...]:
+        return str, ("country " + country_keys[found.iso3],)  # its file's bytes and more
+
+    def by_id(found: Indicator | Pillar | Layer) -> tuple[Any, ...]:
+        return str, (f"{type(found).__name__} {found.id}",)  # framework.yaml: the context
+
+    def source(found: Source) -> tuple[Any, ...]:
+        # A registry source is in sources.yaml (the context); one written inline in a
+        # country file (no id) counts by its fields.
+        return str, (f"Source {found.id}" if found.id else repr(found),)
+
+    return {
+        Country: country,
+        Indicator: by_id,
+        Pillar: by_id,
+        Layer: by_id,
+        Source: source,
+        Framework: lambda found: (str, ("Framework",)),
+    }
+
+
+def _read(store: Store, name: str) -> dict[str, Any]:
+    raw = store.read(name)
+    if raw is None:
+        return {}
+    try:
+        found = _Unpickler(io.BytesIO(raw)).load()
+    except Exception:  # truncated, corrupt, tampered with: nothing to reuse
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the page cache")

@@ -1,0 +1,250 @@
+"""The page cache: a page is rendered again exactly when something it shows changed.
+
+Each test builds the real data with the cache (into the same output folder, as a maintainer
+does), changes one kind of input, builds again, and compares every byte with a build that
+renders every page. The pages not rendered again are counted, so a cache that never hit
+would fail too.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from scorecard import cache, pagecache, parallel, pipeline, resultcache, site
+from scorecard.config import Config
+from scorecard.model import Country, Observation, Source
+
+from .conftest import REPO, edit, tree
+
+DEFAULT = Config()
+
+
+@dataclass
+class Project:
+    root: Path
+    rendered: list[str]  # pages rendered by the last build, in this process
+
+    @property
+    def paths(self) -> pipeline.Paths:
+        return pipeline.Paths.for_project(self.root)
+
+    def build(self, config: Config = DEFAULT, *, cached: bool = True) -> dict[str, bytes]:
+        """Build into site/ (with the page cache) or fresh/ (rendering every page)."""
+        self.rendered.clear()
+        out = self.root / ("site" if cached else "fresh")
+        paths = replace(self.paths, out=out)
+        if cached:
+            pipeline.build(paths, config)
+        else:
+            original = pagecache.default
+            pagecache.default = lambda out: None  # type: ignore[assignment]
+            try:
+                pipeline.build(paths, config)
+            finally:
+                pagecache.default = original
+        return tree(out)
+
+    def same_as_rendered(self, config: Config = DEFAULT) -> list[str]:
+        """Build with the cache and without; assert equal bytes; the cached build's pages."""
+        cached = self.build(config)
+        rendered = list(self.rendered)
+        assert cached == self.build(config, cached=False)
+        return rendered
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """The real data, templates and locales (copies: tests edit them), one process."""
+    root = tmp_path / "project"
+    for name in ("indicators", "templates", "locales"):
+        shutil.copytree(REPO / name, root / name)
+    (root / "static").symlink_to(REPO / "static", target_is_directory=True)
+    monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)  # every page renders here
+    rendered: list[str] = []
+    real = site._Renderer._html
+
+    def spy(self, path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        rendered.append(path)
+        return real(self, path, *args, **kwargs)
+
+    monkeypatch.setattr(site._Renderer, "_html", spy)
+    monkeypatch.chdir(root)
+    built = Project(root, rendered)
+    pages = [p for p in built.build() if p.endswith(".html")]
+    assert sorted(rendered) == sorted(pages)  # a first build renders every page
+    assert len(countries(rendered)) == COUNTRY_PAGES
+    return built
+
+
+COUNTRY_PAGES = 41
+
+
+def countries(rendered: list[str]) -> list[str]:
+    return [p for p in rendered if p.startswith("countries/")]
+
+
+def test_an_unchanged_build_renders_nothing(project):
+    assert project.same_as_rendered() == []
+
+
+def test_an_unchanged_build_does_not_even_read_the_scores_back(project, monkeypatch):
+    def fail(*args):  # type: ignore[no-untyped-def]
+        raise AssertionError("the results were read")
+
+    monkeypatch.setattr(resultcache, "load", fail)
+    monkeypatch.setattr(pipeline, "compute_results", fail)
+    project.build()
+    assert project.rendered == []
+
+
+def test_an_edited_value_renders_its_country_again_and_not_every_country(project):
+    edit(
+        project.root / "indicators" / "countries" / "KOR.yaml",
+        "    - value: 323.11\n",
+        "    - value: 3231.1\n",
+    )
+    rendered = countries(project.same_as_rendered())
+    assert "countries/KOR/index.html" in rendered
+    assert len(rendered) < COUNTRY_PAGES
+
+
+@pytest.mark.parametrize(
+    "template, old, new",
+    [
+        ("country.html", "<h1>{{ co.name }}</h1>", "<h1>{{ co.name }}!</h1>"),
+        ("macros.html", "<cite>{{ source.title }}</cite>", "<q>{{ source.title }}</q>"),
+        ("_peer_table.html", "{{ _('Peers’ median') }}", "Median"),
+        ("base.html", '<main id="main" class="wrap">', '<main id="main" class="wrap" x>'),
+    ],
+)
+def test_a_changed_template_renders_every_page_using_it(project, template, old, new):
+    edit(project.root / "templates" / template, old, new)
+    rendered = countries(project.same_as_rendered())
+    assert len(rendered) == COUNTRY_PAGES
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        Config(repository="https://github.com/example/scorecard"),
+        Config(repository="https://github.com/example/scorecard", branch="next"),
+        Config(base_url="https://example.org/scorecard/"),
+    ],
+)
+def test_changed_settings_render_every_page(project, config):
+    assert len(countries(project.same_as_rendered(config))) == COUNTRY_PAGES
+
+
+@pytest.mark.parametrize(
+    "file, old, new",
+    [
+        ("framework.yaml", "name: Compute", "name: Computing power"),
+        ("sources.yaml", "producer: TOP500.org", "producer: The TOP500 project"),
+        ("methodology.md", "# Methodology", "# How we score"),
+        ("spotlights/KOR.md", "South\nKorea is trying", "South\nKorea is trying hard"),
+    ],
+)
+def test_changed_framework_sources_or_methodology(project, file, old, new):
+    text = (project.root / "indicators" / file).read_text(encoding="utf-8")
+    assert text.count(old) >= 1, f"{old!r} not in {file}"
+    (project.root / "indicators" / file).write_text(text.replace(old, new), encoding="utf-8")
+    project.same_as_rendered()
+
+
+def test_a_changed_spotlight_renders_the_pages_that_show_it(project):
+    story = next((project.root / "indicators" / "spotlights").glob("*.yaml"))
+    text = story.read_text(encoding="utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title:"))
+    story.write_text(text.replace(title, title + " (revised)"), encoding="utf-8")
+    rendered = project.same_as_rendered()
+    assert f"countries/{story.stem}/index.html" in rendered
+    assert f"spotlights/{story.stem}/index.html" in rendered
+
+
+def test_a_renamed_country_renders_again(project):
+    edit(
+        project.root / "indicators" / "countries" / "JPN.yaml",
+        "name: Japan\n",
+        "name: Nippon\n",
+    )
+    assert "countries/JPN/index.html" in project.same_as_rendered()
+
+
+def test_a_country_page_reads_only_what_its_key_holds(project):
+    """Reading more of the site on a country page fails the build, cache or not: it would
+    otherwise show stale values when only another country changed."""
+    edit(
+        project.root / "templates" / "country.html",
+        "<h1>{{ co.name }}</h1>",
+        "<h1>{{ co.name }} of {{ site.countries|length }}</h1>",
+    )
+    with pytest.raises(jinja2.UndefinedError, match="countries"):
+        project.build()
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05\x95truncated"])
+def test_a_damaged_bundle_is_rendered_again(project, damage):
+    (bundle,) = (project.root.parent / "cache" / "pages").iterdir()
+    bundle.write_bytes(damage)
+    assert len(countries(project.same_as_rendered())) == COUNTRY_PAGES
+    assert len(bundle.read_bytes()) > 100_000  # written again
+
+
+class _Exploit:
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (os.system, ("touch pwned",))
+
+
+def test_a_bundle_cannot_run_code(project):
+    (bundle,) = (project.root.parent / "cache" / "pages").iterdir()
+    bundle.write_bytes(pickle.dumps({"x": _Exploit()}))
+    project.same_as_rendered()
+    assert not (project.root / "pwned").exists()
+
+
+def test_without_the_cache_nothing_is_kept(project, monkeypatch, tmp_path):
+    monkeypatch.setenv(cache.ENV, "off")
+    assert pagecache.default(tmp_path) is None
+    project.build()
+    assert len(countries(project.rendered)) == COUNTRY_PAGES
+
+
+# -- keys -------------------------------------------------------------------------------------
+
+SOURCE = Source("top500", "TOP500", "The list", "https://top500.org/")
+COUNTRY = Country("KOR", "Korea", "Asia", "indicators/countries/KOR.yaml")
+
+
+def key(value: object) -> str:
+    return pagecache.values_key(value, {"KOR": "k1"})
+
+
+def test_equal_values_have_one_key_whatever_objects_they_share():
+    shared = Observation(2024, SOURCE, 1.5)
+    twice = (shared, shared)
+    copies = (Observation(2024, SOURCE, 1.5), Observation(2024, SOURCE, 1.5))
+    assert key(twice) == key(copies)
+
+
+def test_every_field_counts():
+    base = Observation(2024, SOURCE, 1.5, note="n")
+    assert len({key(base), key(replace(base, value=1.25)), key(replace(base, note="m"))}) == 3
+    assert key(1.0) != key(1) and key(0.0) != key(-0.0)
+
+
+def test_a_country_counts_by_its_files_key_and_a_source_by_its_id():
+    assert key(COUNTRY) == key(replace(COUNTRY, name="changed: the file's key covers it"))
+    assert key(COUNTRY) != pagecache.values_key(COUNTRY, {"KOR": "k2"})
+    with pytest.raises(KeyError):
+        pagecache.values_key(COUNTRY, {})
+    assert key(SOURCE) == key(replace(SOURCE, title="sources.yaml: the context covers it"))
+    inline = replace(SOURCE, id="")  # written in a country file: counts by its fields
+    assert key(inline) != key(replace(inline, title="another"))
