@@ -14,8 +14,8 @@ Two kinds of key:
   validation context (framework.yaml, sources.yaml, the code, the date: Dataset.context)
   and the rendering environment below. The country's data enters through its file's
   validation key (which covers its bytes), the framework's and sources' objects by their
-  id (the validation context covers their files). After an edit that moves two countries'
-  ranks, those pages are rendered again, not the 200 others.
+  id (the validation context covers their files): see ValueKeys. After an edit that
+  moves two countries' ranks, those pages are rendered again, not the 200 others.
 - Everything else (the overview, pillar, compare, lens, weights, methodology, data and
   other pages, the downloads, sitemap.xml and robots.txt) reads across all countries, so
   it is kept as one unit, under the site's key: the results' key (scorecard.resultcache:
@@ -41,13 +41,13 @@ import hashlib
 import importlib.metadata
 import io
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from .cache import Store, code_version, default_store, digest
 from .config import Config
-from .model import Country, Framework, Indicator, Layer, Pillar, Source
+from .model import Country, Framework, Indicator, Layer, Observation, Pillar, Source
 
 _LIBRARIES = ("jinja2", "markupsafe", "markdown", "nh3")
 SITE = "site "  # the prefix of the site's key in a bundle (country pages' keys are bare)
@@ -102,41 +102,67 @@ def environment_key(templates: Path, locales: Path, config: Config) -> str:
     )
 
 
-def values_key(value: Any, country_keys: dict[str, str]) -> str:
-    """A digest of `value` for a page's key; model objects count by what identifies them.
+class ValueKeys:
+    """Digests of values for pages' keys; model objects count by what identifies them.
 
-    Raises KeyError for a country whose file has no validation key (the cache was off).
+    A Country counts by its file's validation key (its bytes, path and the context), an
+    observation by its place in its file and that file's key, an Indicator, Pillar, Layer,
+    registry Source or the Framework by its id (framework.yaml and sources.yaml are in the
+    context, Dataset.context, which every country page's key holds too). Anything else
+    counts by value. `of` raises KeyError for a country whose file has no key (no cache).
     """
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.fast = True  # no memo: equal values, equal bytes, whichever objects are shared
-    pickler.dispatch_table = _identities(country_keys)  # type: ignore[assignment]
-    pickler.dump(value)
-    return hashlib.sha256(buffer.getbuffer()).hexdigest()
 
+    def __init__(self, country_keys: dict[str, str], countries: Iterable[Country] = ()):
+        self.country_keys = country_keys
+        places: dict[int, tuple[str, str]] = {}  # id(observation) -> its file, where in it
+        for each in countries:
+            iso3 = each.iso3
+            for section in ("context", "indicators", "other_indices"):
+                for name, observations in getattr(each, section).items():
+                    for n, found in enumerate(observations):
+                        places[id(found)] = (iso3, f"{iso3} {section} {name} {n}")
+        files: set[str] = set()  # the countries a value draws on: their keys join its key
+        self._files = files
 
-def _identities(country_keys: dict[str, str]) -> dict[type, Callable[[Any], Any]]:
-    """How model objects enter a key: each by what determines it (never unpickled)."""
+        def observation(found: Observation) -> tuple[Any, ...]:
+            place = places.get(id(found))
+            if place is None:  # not from a data file: by value
+                return str, (repr(found),)
+            files.add(place[0])
+            return str, (place[1],)
 
-    def country(found: Country) -> tuple[Any, ...]:
-        return str, ("country " + country_keys[found.iso3],)  # its file's bytes and more
+        def country(found: Country) -> tuple[Any, ...]:
+            files.add(found.iso3)
+            return str, (found.iso3,)
 
-    def by_id(found: Indicator | Pillar | Layer) -> tuple[Any, ...]:
-        return str, (f"{type(found).__name__} {found.id}",)  # framework.yaml: the context
+        def by_id(found: Indicator | Pillar | Layer) -> tuple[Any, ...]:
+            return str, (f"{type(found).__name__} {found.id}",)
 
-    def source(found: Source) -> tuple[Any, ...]:
-        # A registry source is in sources.yaml (the context); one written inline in a
-        # country file (no id) counts by its fields.
-        return str, (f"Source {found.id}" if found.id else repr(found),)
+        def source(found: Source) -> tuple[Any, ...]:
+            # One written inline in a country file (no id) counts by its fields.
+            return str, (f"Source {found.id}" if found.id else repr(found),)
 
-    return {
-        Country: country,
-        Indicator: by_id,
-        Pillar: by_id,
-        Layer: by_id,
-        Source: source,
-        Framework: lambda found: (str, ("Framework",)),
-    }
+        self._table: dict[type, Callable[[Any], Any]] = {
+            Observation: observation,
+            Country: country,
+            Indicator: by_id,
+            Pillar: by_id,
+            Layer: by_id,
+            Source: source,
+            Framework: lambda found: (str, ("Framework",)),
+        }
+
+    def of(self, value: Any) -> str:
+        buffer = io.BytesIO()
+        pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.fast = True  # no memo: equal values, equal bytes, whichever objects are shared
+        pickler.dispatch_table = self._table  # type: ignore[assignment]
+        self._files.clear()
+        pickler.dump(value)
+        hasher = hashlib.sha256(buffer.getbuffer())
+        for iso3 in sorted(self._files):  # the files' keys cover their countries' content
+            hasher.update(f"{iso3} {self.country_keys[iso3]}".encode())
+        return hasher.hexdigest()
 
 
 def _read(store: Store, name: str) -> dict[str, Any]:

@@ -121,6 +121,8 @@ class _Renderer:
         countries = self.view.countries
         half = len(countries) // 2
         self.env.get_template("country.html")  # compiled once, before the work is shared out
+        if site_key:  # the country pages' common key, made once before the work is shared out
+            _ = self._country_globals_key
 
         def here() -> None:
             self._pages()
@@ -191,8 +193,13 @@ class _Renderer:
         return digest(
             self._environment_key,
             dataset.context,
-            pagecache.values_key(self._country_site, dataset.country_keys),
+            self._value_keys.of(self._country_site),
         )
+
+    @cached_property
+    def _value_keys(self) -> pagecache.ValueKeys:
+        dataset = self.results.dataset
+        return pagecache.ValueKeys(dataset.country_keys, dataset.countries)
 
     @cached_property
     def _country_site(self) -> CountrySite:
@@ -291,9 +298,7 @@ class _Renderer:
         key = ""
         if self.pages_cache is not None and self.results.dataset.context:
             try:
-                own = pagecache.values_key(
-                    (path, series, context), self.results.dataset.country_keys
-                )
+                own = self._value_keys.of((path, series, context))
             except KeyError:  # a country file without a validation key: no key
                 pass
             else:

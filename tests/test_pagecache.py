@@ -220,11 +220,14 @@ def test_without_the_cache_nothing_is_kept(project, monkeypatch, tmp_path):
 # -- keys -------------------------------------------------------------------------------------
 
 SOURCE = Source("top500", "TOP500", "The list", "https://top500.org/")
-COUNTRY = Country("KOR", "Korea", "Asia", "indicators/countries/KOR.yaml")
+USED = Observation(2024, SOURCE, 2.5)
+COUNTRY = Country(
+    "KOR", "Korea", "Asia", "indicators/countries/KOR.yaml", indicators={"top500": (USED,)}
+)
 
 
-def key(value: object) -> str:
-    return pagecache.values_key(value, {"KOR": "k1"})
+def key(value: object, file_key: str = "k1") -> str:
+    return pagecache.ValueKeys({"KOR": file_key}, [COUNTRY]).of(value)
 
 
 def test_equal_values_have_one_key_whatever_objects_they_share():
@@ -240,11 +243,16 @@ def test_every_field_counts():
     assert key(1.0) != key(1) and key(0.0) != key(-0.0)
 
 
-def test_a_country_counts_by_its_files_key_and_a_source_by_its_id():
+def test_a_country_and_its_observations_count_by_the_files_key():
     assert key(COUNTRY) == key(replace(COUNTRY, name="changed: the file's key covers it"))
-    assert key(COUNTRY) != pagecache.values_key(COUNTRY, {"KOR": "k2"})
+    assert key(COUNTRY) != key(COUNTRY, "k2")
+    assert key(USED) != key(USED, "k2")  # an observation of the file: by its place in it
+    assert key(USED) != key(replace(USED))  # an equal one from elsewhere: by value
     with pytest.raises(KeyError):
-        pagecache.values_key(COUNTRY, {})
+        pagecache.ValueKeys({}).of(COUNTRY)
+
+
+def test_a_registry_source_counts_by_its_id_an_inline_one_by_its_fields():
     assert key(SOURCE) == key(replace(SOURCE, title="sources.yaml: the context covers it"))
-    inline = replace(SOURCE, id="")  # written in a country file: counts by its fields
+    inline = replace(SOURCE, id="")  # written in a country file
     assert key(inline) != key(replace(inline, title="another"))
