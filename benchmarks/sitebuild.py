@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 0
             results = pipeline.compute(paths, country_codes=codes)
             files = pipeline.render(results, paths, load_config(REPO))
-            pipeline.write_site(paths.out, files)
+            pipeline.write(paths.out, files)
     except ScorecardError as exc:
         for problem in exc.problems:
             print(problem.format(), file=sys.stderr)

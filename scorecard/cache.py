@@ -70,6 +70,11 @@ class Store:
         """Whether an entry is stored under `key` (it may still turn out unreadable)."""
         return (self.folder / key).is_file()
 
+    def touch(self, key: str) -> None:
+        """Mark an entry as used now, so that it is not removed as unused."""
+        with contextlib.suppress(OSError):
+            os.utime(self.folder / key)
+
     def put(self, key: str, value: Any) -> None:
         """Store `value` under `key`; a read-only or full disk only makes builds slower."""
         self.write(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))

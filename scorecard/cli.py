@@ -160,7 +160,7 @@ def _build(paths: pipeline.Paths, project: Path, args: argparse.Namespace) -> in
         if status != EXIT_OK:
             return status
         files = pipeline.render(results, paths, config)
-        pipeline.write_site(paths.out, files)
+        written = pipeline.write(paths.out, files)
     except ScorecardError as exc:
         return _report(exc.problems, paths)
     except (UnsafePathError, TranslationError) as exc:
@@ -170,7 +170,8 @@ def _build(paths: pipeline.Paths, project: Path, args: argparse.Namespace) -> in
         countries = len(results.dataset.countries)
         print(
             f"built {_shown(paths.out)}/ in {elapsed:.2f} s: {countries} countries, "
-            f"{len(files)} files; {len(results.warnings)} warning(s)"
+            f"{len(files)} files{'' if written else ' (unchanged, not written again)'}; "
+            f"{len(results.warnings)} warning(s)"
         )
     return EXIT_OK
 

@@ -37,30 +37,43 @@ without it after each kind of change and compares every byte.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import importlib.metadata
+import importlib
+import importlib.util
 import io
+import os
 import pickle
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from . import resultcache
 from .cache import Store, code_version, default_store, digest
 from .config import Config
-from .model import Country, Framework, Indicator, Layer, Observation, Pillar, Source
+from .model import Country, Dataset, Framework, Indicator, Layer, Observation, Pillar, Source
+
+if TYPE_CHECKING:
+    from .pipeline import Paths
 
 _LIBRARIES = ("jinja2", "markupsafe", "markdown", "nh3")
 SITE = "site "  # the prefix of the site's key in a bundle (country pages' keys are bare)
 
 
 class PageCache:
-    """The previous build's pages for one output folder, and this build's."""
+    """The previous build's pages for one output folder, and this build's.
 
-    def __init__(self, store: Store | None, out: Path):
+    `environment`: the rendering environment's key (environment_key); `site_key`: the key
+    of every file but the country pages, "" when the data's key is unknown.
+    """
+
+    def __init__(self, store: Store | None, out: Path, environment: str = "", site_key: str = ""):
         self.store = store
         self.name = digest("pages", str(out.resolve()))
         self.previous: dict[str, Any] = _read(store, self.name) if store is not None else {}
         self.current: dict[str, Any] = {}
+        self.environment = environment
+        self.site_key = site_key
 
     def get(self, key: str) -> Any | None:
         """What the previous build kept under `key` (kept again for the next), or None."""
@@ -72,16 +85,46 @@ class PageCache:
     def keep(self, key: str, value: Any) -> None:
         self.current[key] = value
 
+    def whole_site(self) -> dict[str, bytes] | None:
+        """Every file the previous build rendered, if it had this site key (then every page
+        is the same), else None."""
+        found = self.get(SITE + self.site_key) if self.site_key else None
+        if found is None:
+            return None
+        pages = {path: self.get(key) for path, key in found["countries"].items()}
+        if any(html is None for html in pages.values()):  # a damaged bundle: render instead
+            return None
+        return {**found["files"], **pages}
+
+    def keep_site(self, files: dict[str, bytes], countries: dict[str, str]) -> None:
+        """Keep every file but the country pages (kept by their own keys) under the site key;
+        `countries`: each country page's key."""
+        if self.site_key:
+            self.current[SITE + self.site_key] = {"files": files, "countries": countries}
+
     def save(self) -> None:
         """Keep this build's pages for the next build (the previous bundle is replaced)."""
+        unchanged = self.current.keys() == self.previous.keys()
         self.previous = {}  # what this build did not reuse can go now
-        if self.store is not None:
+        if self.store is None:
+            return
+        if unchanged:  # the same bundle: only mark it used (unused entries are removed)
+            self.store.touch(self.name)
+        else:
             self.store.dump(self.name, self.current)
 
 
-def default(out: Path) -> PageCache | None:
+def for_build(dataset: Dataset, paths: Paths, config: Config) -> PageCache | None:
+    """The page cache of a build of `dataset` into paths.out; None when the cache is off."""
     store = default_store("pages")
-    return None if store is None else PageCache(store, out)
+    if store is None:
+        return None
+    environment = environment_key(paths.templates, paths.project_root / "locales", config)
+    results = resultcache.key(dataset)
+    site = ""
+    if results:
+        site = digest(environment, results, repr(dataset.spotlights), dataset.methodology)
+    return PageCache(store, paths.out, environment, site)
 
 
 def environment_key(templates: Path, locales: Path, config: Config) -> str:
@@ -93,13 +136,28 @@ def environment_key(templates: Path, locales: Path, config: Config) -> str:
     data_files = sorted(p for p in package.iterdir() if p.suffix in {".json", ".txt"})
     return digest(
         code_version(),
-        *(f"{name} {importlib.metadata.version(name)}" for name in _LIBRARIES),
+        *(_library_version(name) for name in _LIBRARIES),
         *(part for p in data_files for part in (p.name, p.read_bytes())),
         *(part for p in files for part in (p.relative_to(templates).as_posix(), p.read_bytes())),
         language,
         catalogue.read_bytes() if catalogue.is_file() else b"",
         repr(config),
     )
+
+
+def _library_version(name: str) -> str:
+    """A library's name and version, from its installed metadata's folder name (which
+    importlib.metadata would read too, but importing that takes ~0.06 s)."""
+    spec = importlib.util.find_spec(name)
+    if spec is not None and spec.origin is not None:
+        folder = Path(spec.origin).parent.parent
+        wanted = name.lower().replace("-", "_") + "-"
+        with contextlib.suppress(OSError):
+            for entry in sorted(os.listdir(folder)):
+                if entry.endswith(".dist-info") and entry.lower().startswith(wanted):
+                    return entry
+    module = importlib.import_module(name)  # installed some other way: ask the module
+    return f"{name} {getattr(module, '__version__', '')} {getattr(module, '__file__', '')}"
 
 
 class ValueKeys:

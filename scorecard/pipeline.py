@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from . import resultcache
+from . import pagecache, resultcache
+from .cache import default_store
 from .compute import (
     CountryScore,
     LayerScore,
@@ -29,7 +30,7 @@ from .config import Config
 from .errors import Problem
 from .model import Country, Dataset
 from .validate import load_dataset
-from .write import Content, write_site
+from .write import Content, static_files, write_site
 
 
 @dataclass(frozen=True)
@@ -258,14 +259,26 @@ def editions(
 
 def render(results: Results, paths: Paths, config: Config) -> dict[str, Content]:
     """Every file of the site, in memory (relative path -> bytes or a file to copy)."""
-    from .site import render_site  # the site's templates load only when building
+    pages = pagecache.for_build(results.dataset, paths, config)
+    if pages is not None:
+        previous = pages.whole_site()
+        if previous is not None:  # nothing any page shows changed since the last build
+            pages.save()
+            return {**static_files(paths.static), **previous}
+    from .site import render_site  # the templates and their libraries load only to render
 
-    return render_site(results, paths, config)
+    return render_site(results, paths, config, pages)
+
+
+def write(out: Path, files: dict[str, Content]) -> bool:
+    """write.write_site, remembering the site written (in the cache, scorecard.cache): a
+    build that changed nothing writes nothing. Returns whether anything was written."""
+    return write_site(out, files, default_store("written"))
 
 
 def build(paths: Paths, config: Config) -> tuple[Results, dict[str, Content]]:
     """Compute and render everything, then replace the output folder in one step."""
     results = compute(paths)
     files = render(results, paths, config)
-    write_site(paths.out, files)
+    write(paths.out, files)
     return results, files

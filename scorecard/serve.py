@@ -100,7 +100,7 @@ class Builder:
                 self._results = None  # a failed compute must not leave stale scores behind
                 self._results = pipeline.compute(self.paths, unranked=self._unranked)
             files = pipeline.render(self._results, self.paths, self.config)
-            pipeline.write_site(self.paths.out, files)
+            pipeline.write(self.paths.out, files)
         except ScorecardError as exc:
             return Outcome(False, self._problem_lines(exc.problems), exc.problems)
         except jinja2.TemplateError as exc:

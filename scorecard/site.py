@@ -20,7 +20,7 @@ import markdown
 import nh3
 from markupsafe import Markup, escape
 
-from . import charts, export, pagecache, parallel, resultcache, svg
+from . import charts, export, pagecache, parallel, svg
 from .cache import code_version, default_store, digest
 from .compute import GEOMETRIC_FLOOR, TIE_DECIMALS
 from .config import Config
@@ -37,7 +37,7 @@ from .views import (
     lens_verdict,
     site_view,
 )
-from .write import Content
+from .write import Content, static_files
 
 ASSETS = "assets"
 COMPARE_DEFAULT = ("KOR", "JPN", "FRA")
@@ -86,13 +86,23 @@ _MARKDOWN_ATTRIBUTES = {
 }
 
 
-def render_site(results: Results, paths: Paths, config: Config) -> dict[str, Content]:
-    """Every file of the site (relative path -> bytes, or a file to copy)."""
-    return _Renderer(results, paths, config, config.language).render()
+def render_site(
+    results: Results, paths: Paths, config: Config, pages: pagecache.PageCache | None = None
+) -> dict[str, Content]:
+    """Every file of the site (relative path -> bytes, or a file to copy); with `pages`,
+    the pages whose inputs did not change come from the previous build."""
+    return _Renderer(results, paths, config, config.language, pages).render()
 
 
 class _Renderer:
-    def __init__(self, results: Results, paths: Paths, config: Config, language: str):
+    def __init__(
+        self,
+        results: Results,
+        paths: Paths,
+        config: Config,
+        language: str,
+        pages: pagecache.PageCache | None = None,
+    ):
         self.results = results
         self.paths = paths
         self.config = config
@@ -101,7 +111,7 @@ class _Renderer:
         self.files: dict[str, Content] = {}
         self.pages: list[str] = []
         self._source_cells: dict[Source, Markup] = {}
-        self.pages_cache = pagecache.default(paths.out)
+        self.pages_cache = pages
         self._country_keys: dict[str, str] = {}  # country page -> its key in the page cache
 
     @cached_property
@@ -113,11 +123,8 @@ class _Renderer:
         its bundle (scorecard.pagecache). On two processors a forked child makes the
         downloads and the second half of the country pages in the meantime (see
         scorecard.parallel)."""
-        self._assets()
-        site_key = self._site_key()
-        if site_key and self._reuse_site(site_key):
-            self._save_pages()
-            return self.files
+        self.files.update(static_files(self.paths.static, ASSETS))
+        site_key = self.pages_cache.site_key if self.pages_cache is not None else ""
         countries = self.view.countries
         half = len(countries) // 2
         self.env.get_template("country.html")  # compiled once, before the work is shared out
@@ -137,61 +144,25 @@ class _Renderer:
             self._keep_country(path, key, html)
         self.files.update(downloads)
         self._meta_files()
-        if site_key and self.pages_cache is not None:
-            self.pages_cache.keep(
-                pagecache.SITE + site_key,
-                {
-                    "files": {
-                        p: f
-                        for p, f in self.files.items()
-                        if isinstance(f, bytes) and p not in self._country_keys
-                    },
-                    "countries": self._country_keys,
-                },
-            )
-        self._save_pages()
-        return self.files
-
-    def _reuse_site(self, site_key: str) -> bool:
-        """Take every file from the previous build, if it had this site key."""
-        assert self.pages_cache is not None  # there is a site key only with a cache
-        found = self.pages_cache.get(pagecache.SITE + site_key)
-        if found is None:
-            return False
-        pages = {path: self.pages_cache.get(key) for path, key in found["countries"].items()}
-        if any(html is None for html in pages.values()):  # a damaged bundle: render instead
-            return False
-        self.files.update(found["files"])
-        self.files.update(pages)
-        return True
-
-    def _save_pages(self) -> None:
         if self.pages_cache is not None:
+            self.pages_cache.keep_site(
+                {
+                    path: content
+                    for path, content in self.files.items()
+                    if isinstance(content, bytes) and path not in self._country_keys
+                },
+                self._country_keys,
+            )
             self.pages_cache.save()
-
-    def _site_key(self) -> str:
-        """The key of every page but the country pages' (see scorecard.pagecache); "" when
-        there is no cache or the data's key is unknown."""
-        results_key = resultcache.key(self.results.dataset)
-        if self.pages_cache is None or not results_key:
-            return ""
-        dataset = self.results.dataset
-        return digest(
-            self._environment_key, results_key, repr(dataset.spotlights), dataset.methodology
-        )
-
-    @cached_property
-    def _environment_key(self) -> str:
-        return pagecache.environment_key(
-            self.paths.templates, self.paths.project_root / "locales", self.config
-        )
+        return self.files
 
     @cached_property
     def _country_globals_key(self) -> str:
         """What every country page's key holds besides the page's own values."""
         dataset = self.results.dataset
+        assert self.pages_cache is not None  # keys are made only with a cache
         return digest(
-            self._environment_key,
+            self.pages_cache.environment,
             dataset.context,
             self._value_keys.of(self._country_site),
         )
@@ -623,12 +594,6 @@ class _Renderer:
         )
 
     # -- files ----------------------------------------------------------------------------
-
-    def _assets(self) -> None:
-        for source in sorted(self.paths.static.rglob("*")):
-            if source.is_file() and not source.name.startswith("."):
-                rel = source.relative_to(self.paths.static).as_posix()
-                self.files[f"{ASSETS}/{rel}"] = source
 
     def _downloads(self) -> dict[str, bytes]:
         data, scores, intervals = (

@@ -16,6 +16,8 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
+from .cache import Store, digest
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: no stale-folder cleanup
@@ -33,23 +35,76 @@ class UnsafePathError(ValueError):
     """A path that would land outside the output folder, or an output folder not ours."""
 
 
-def write_site(out: Path, files: Mapping[str, Content]) -> None:
-    """Replace the folder `out` with exactly `files` (relative POSIX path -> content)."""
+def write_site(out: Path, files: Mapping[str, Content], record: Store | None = None) -> bool:
+    """Replace the folder `out` with exactly `files` (relative POSIX path -> content).
+
+    With `record`, a store to remember the written site in: when `out` still holds what
+    the last write put there (no file added, removed or modified since: sizes, times and
+    inodes, as git tells whether a file changed) and `files` are the same bytes and the
+    same copied files, nothing is written. Returns whether anything was.
+    """
     out = out.absolute()
     check_replaceable(out)
     targets = {rel: safe_join(out, rel) for rel in files}  # refuse bad paths before writing
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(out)
+    content = _content_key(files) if record is not None else ""
+    name = digest("written", str(out))
+    if record is not None and record.get(name) == (content, _listing(out)):
+        return False
     with _staging(out) as staging:
+        made: set[Path] = set()
         for rel in sorted(files):
             target = staging / targets[rel].relative_to(out)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            content = files[rel]
-            if isinstance(content, Path):
-                shutil.copyfile(content, target)
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            content_of = files[rel]
+            if isinstance(content_of, Path):
+                shutil.copyfile(content_of, target)
             else:
-                target.write_bytes(content)
+                target.write_bytes(content_of)
         _swap(staging, out)
+    if record is not None:
+        record.put(name, (content, _listing(out)))
+    return True
+
+
+def _content_key(files: Mapping[str, Content]) -> str:
+    """A digest of what would be written: every path with its bytes, or with the size and
+    time of the file it copies."""
+    parts: list[bytes | str] = []
+    for rel in sorted(files):
+        found = files[rel]
+        if isinstance(found, Path):
+            stat = found.stat()
+            parts += [rel, f"copy {found} {stat.st_size} {stat.st_mtime_ns}"]
+        else:
+            parts += [rel, found]
+    return digest(*parts)
+
+
+def _listing(out: Path) -> list[tuple[str, int, int, int]] | None:
+    """Every folder and file under `out`, with its size, time and inode; None if absent."""
+    if not out.is_dir():
+        return None
+    found = []
+    for folder, folders, names in os.walk(out):
+        folders.sort()
+        for name in sorted(names) + [f"{f}/" for f in folders]:
+            stat = os.stat(os.path.join(folder, name.rstrip("/")))
+            rel = os.path.relpath(os.path.join(folder, name), out)
+            found.append((rel, stat.st_size, stat.st_mtime_ns, stat.st_ino))
+    return found
+
+
+def static_files(static: Path, under: str = "assets") -> dict[str, Content]:
+    """The files of `static` (CSS, scripts, icons), copied as they are into `under`/."""
+    return {
+        f"{under}/{source.relative_to(static).as_posix()}": source
+        for source in sorted(static.rglob("*"))
+        if source.is_file() and not source.name.startswith(".")
+    }
 
 
 def check_replaceable(out: Path) -> None:

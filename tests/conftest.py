@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from dataclasses import replace
 from datetime import date
@@ -92,6 +94,30 @@ def problems(root: Path, today: date = TODAY) -> list[str]:
     except ScorecardError as exc:
         return [p.format() for p in exc.problems]
     return [w.format() for w in warnings]
+
+
+def modules_a_build_loads(
+    out: Path, cache: Path, modules: tuple[str, ...]
+) -> tuple[int, list[str]]:
+    """`python build.py --out OUT` in a new interpreter with the cache at `cache`: its exit
+    status and which of `modules` it imported."""
+    probe = (
+        "import runpy, sys; sys.argv = ['build.py', '--out', sys.argv[1]];"
+        "code = 0\n"
+        "try: runpy.run_path('build.py', run_name='__main__')\n"
+        "except SystemExit as exc: code = exc.code\n"
+        f"print(code, *sorted(m for m in {modules!r} if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(out)],
+        cwd=REPO,
+        env={**os.environ, "SCORECARD_CACHE_DIR": str(cache)},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    status, *loaded = done.stdout.splitlines()[-1].split()
+    return int(status), loaded
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -182,6 +182,21 @@ def test_build_writes_the_site_and_the_downloads(project, capsys):
     assert stale_leftovers(project) == []
 
 
+def test_a_second_build_of_the_same_site_writes_nothing(project, capsys):
+    run(["build"], project, capsys)
+    inode = (project / "site" / "index.html").stat().st_ino
+    status, out, err = run(["build"], project, capsys)
+    assert (status, err) == (0, "")
+    assert re.fullmatch(
+        r"built site/ in \d+\.\d\d s: 3 countries, \d+ files "
+        r"\(unchanged, not written again\); 0 warning\(s\)\n",
+        out,
+    )
+    assert (project / "site" / "index.html").stat().st_ino == inode
+    edit(project / "indicators" / "countries" / "FRA.yaml", "value: 5000\n", "value: 4000\n")
+    assert BUILT.fullmatch(run(["build"], project, capsys)[1])  # written
+
+
 def test_build_is_the_default_command(project, capsys):
     assert run([], project, capsys)[0] == 0
     assert (project / "site/data/scores.json").is_file()

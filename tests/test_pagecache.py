@@ -8,6 +8,7 @@ would fail too.
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import pickle
 import shutil
@@ -21,7 +22,7 @@ from scorecard import cache, pagecache, parallel, pipeline, resultcache, site
 from scorecard.config import Config
 from scorecard.model import Country, Observation, Source
 
-from .conftest import REPO, edit, tree
+from .conftest import REPO, edit, modules_a_build_loads, tree
 
 DEFAULT = Config()
 
@@ -43,12 +44,12 @@ class Project:
         if cached:
             pipeline.build(paths, config)
         else:
-            original = pagecache.default
-            pagecache.default = lambda out: None  # type: ignore[assignment]
+            original = pagecache.for_build
+            pagecache.for_build = lambda *args: None  # type: ignore[assignment]
             try:
                 pipeline.build(paths, config)
             finally:
-                pagecache.default = original
+                pagecache.for_build = original
         return tree(out)
 
     def same_as_rendered(self, config: Config = DEFAULT) -> list[str]:
@@ -212,7 +213,7 @@ def test_a_bundle_cannot_run_code(project):
 
 def test_without_the_cache_nothing_is_kept(project, monkeypatch, tmp_path):
     monkeypatch.setenv(cache.ENV, "off")
-    assert pagecache.default(tmp_path) is None
+    assert pagecache.for_build(pipeline.check(project.paths)[0], project.paths, DEFAULT) is None
     project.build()
     assert len(countries(project.rendered)) == COUNTRY_PAGES
 
@@ -256,3 +257,16 @@ def test_a_registry_source_counts_by_its_id_an_inline_one_by_its_fields():
     assert key(SOURCE) == key(replace(SOURCE, title="sources.yaml: the context covers it"))
     inline = replace(SOURCE, id="")  # written in a country file
     assert key(inline) != key(replace(inline, title="another"))
+
+
+def test_an_unchanged_build_loads_neither_the_templates_nor_numpy(tmp_path):
+    heavy = ("numpy", "jinja2", "markdown", "nh3", "importlib.metadata")
+    out, cache_folder = tmp_path / "site", tmp_path / "cache"
+    assert modules_a_build_loads(out, cache_folder, heavy)[0] == 0
+    assert modules_a_build_loads(out, cache_folder, heavy) == (0, [])
+
+
+@pytest.mark.parametrize("library", ["jinja2", "markupsafe", "markdown", "nh3"])
+def test_library_versions_are_those_installed(library):
+    version = importlib.metadata.version(library)
+    assert pagecache._library_version(library).lower() == f"{library}-{version}.dist-info"

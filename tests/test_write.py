@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from scorecard import write
+from scorecard.cache import Store
 from scorecard.write import UnsafePathError, remove_stale, safe_join, write_site
 
 from .conftest import tree
@@ -145,6 +146,66 @@ def test_a_relative_out_is_taken_from_the_working_folder(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write_site(Path("site"), SITE)
     assert tree(tmp_path / "site") == SITE
+
+
+# -- a site that is already up to date ------------------------------------------------------------
+
+
+@pytest.fixture
+def record(tmp_path: Path) -> Store:
+    return Store(tmp_path / "cache")
+
+
+def test_the_same_files_again_are_not_written(tmp_path, record):
+    out = tmp_path / "site"
+    assert write_site(out, SITE, record) is True
+    inode = (out / "index.html").stat().st_ino
+    assert write_site(out, dict(SITE), record) is False
+    assert (out / "index.html").stat().st_ino == inode
+    assert tree(out) == SITE
+
+
+def test_a_changed_byte_is_written(tmp_path, record):
+    out = tmp_path / "site"
+    write_site(out, SITE, record)
+    assert write_site(out, {**SITE, "a/b/c.txt": b"deeP"}, record) is True
+    assert tree(out) == {**SITE, "a/b/c.txt": b"deeP"}
+
+
+@pytest.mark.parametrize(
+    "meddle",
+    [
+        lambda out: (out / "extra.html").write_bytes(b"added by hand"),
+        lambda out: (out / "a" / "b" / "extra").mkdir(),
+        lambda out: (out / "index.html").write_bytes(b"<h1>NEW</h1>\n"),  # same size
+        lambda out: (out / "a" / "b" / "c.txt").unlink(),
+        lambda out: os.utime(out / "index.html", ns=(0, 0)),
+    ],
+)
+def test_a_site_changed_on_disk_is_written_again(tmp_path, record, meddle):
+    out = tmp_path / "site"
+    write_site(out, SITE, record)
+    meddle(out)
+    assert write_site(out, SITE, record) is True
+    assert tree(out) == SITE
+    assert not (out / "a" / "b" / "extra").exists()
+
+
+def test_a_changed_file_to_copy_is_written(tmp_path, record):
+    out, style = tmp_path / "site", tmp_path / "style.css"
+    style.write_bytes(b"body {}")
+    write_site(out, {**SITE, "assets/style.css": style}, record)
+    style.write_bytes(b"p {} ")
+    assert write_site(out, {**SITE, "assets/style.css": style}, record) is True
+    assert (out / "assets" / "style.css").read_bytes() == b"p {} "
+
+
+def test_a_damaged_record_means_writing(tmp_path, record):
+    out = tmp_path / "site"
+    write_site(out, SITE, record)
+    for entry in record.folder.iterdir():
+        entry.write_bytes(b"damaged")
+    assert write_site(out, SITE, record) is True
 
 
 # -- leftovers of killed builds -------------------------------------------------------------------
