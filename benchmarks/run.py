@@ -9,7 +9,10 @@ a fresh process (`benchmarks/sitebuild.py`, i.e. `python build.py` with the synt
 codes allowed):
 
 - cold: a new, empty cache folder and no previous site (a fresh clone);
-- warm: the same build again, the cache filled and the previous site in place;
+- warm: the same build again, the cache filled and the previous site in place (nothing
+  changed, so nothing is rendered or written: see docs/performance.md);
+- edited: a build after one value in one country file changed (a new value each run), in
+  a new process, the cache filled: what a contributor runs after an edit;
 - check: `check` with the cache filled;
 - rebuild: what `serve` does after one country file changed: its Builder, in one process
   kept running, rebuilds after a value in one country file was edited;
@@ -57,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} processors, load {load_average()}")
     print(
-        f"{'N':>5} | {'cold s':>17} | {'warm s':>17} | {'check s':>17} | "
+        f"{'N':>5} | {'cold s':>17} | {'warm s':>17} | {'edited s':>17} | {'check s':>17} | "
         f"{'rebuild s':>17} | {'serve s':>17} | peak MB"
     )
     for size in args.sizes:
@@ -99,13 +102,18 @@ def measure(size: int, data: Path, runs: int, serve: bool) -> list[str]:
         timed(build, cache)  # fills the cache
         warm = [timed(build, cache)[0] for _ in range(runs)]
         check = [timed(["check", "--data", str(data)], cache)[0] for _ in range(runs)]
-        scratch = Path(cache) / "data"  # edited by the next two: keep the data set as made
+        scratch = Path(cache) / "data"  # edited by the next three: keep the data set as made
         shutil.copytree(data, scratch)
+        edited = []
+        for _ in range(runs):  # a new value each time (+0.5): never data seen before
+            edit_value(scratch, 0)
+            edited.append(timed(["build", "--data", str(scratch), "--out", str(site)], cache)[0])
         rebuild = rebuilds(scratch, site, runs, cache)
         watched = served(scratch, site, runs, cache) if serve else []
     return [
         spread(cold),
         spread(warm),
+        spread(edited),
         spread(check),
         spread(rebuild),
         spread(watched),
@@ -180,6 +188,9 @@ def served(data: Path, site: Path, runs: int, cache: str) -> list[float]:
             started = time.perf_counter()
             wait_for(lambda before=before: _changed(page, before), 60, step=0.002)
             times.append(time.perf_counter() - started)
+            # The build goes on a moment after the page is on disk (it records what it
+            # wrote in the cache); its status line says it has finished.
+            wait_for(lambda n=n: log.read_text().count("built ") >= n + 2, 60)
     return times
 
 

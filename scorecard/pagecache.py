@@ -44,7 +44,7 @@ import importlib.util
 import io
 import os
 import pickle
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -164,34 +164,31 @@ class ValueKeys:
     """Digests of values for pages' keys; model objects count by what identifies them.
 
     A Country counts by its file's validation key (its bytes, path and the context), an
-    observation by its place in its file and that file's key, an Indicator, Pillar, Layer,
-    registry Source or the Framework by its id (framework.yaml and sources.yaml are in the
-    context, Dataset.context, which every country page's key holds too). Anything else
-    counts by value. `of` raises KeyError for a country whose file has no key (no cache).
+    observation that follows its Country in the value by its place in that file, an
+    Indicator, Pillar, Layer, registry Source or the Framework by its id (framework.yaml
+    and sources.yaml are in the context, Dataset.context, which every country page's key
+    holds too). Anything else counts by value. `of` raises KeyError for a country whose
+    file has no key (the cache is off).
     """
 
-    def __init__(self, country_keys: dict[str, str], countries: Iterable[Country] = ()):
+    def __init__(self, country_keys: dict[str, str]):
         self.country_keys = country_keys
-        places: dict[int, tuple[str, str]] = {}  # id(observation) -> its file, where in it
-        for each in countries:
-            iso3 = each.iso3
-            for section in ("context", "indicators", "other_indices"):
-                for name, observations in getattr(each, section).items():
-                    for n, found in enumerate(observations):
-                        places[id(found)] = (iso3, f"{iso3} {section} {name} {n}")
         files: set[str] = set()  # the countries a value draws on: their keys join its key
-        self._files = files
-
-        def observation(found: Observation) -> tuple[Any, ...]:
-            place = places.get(id(found))
-            if place is None:  # not from a data file: by value
-                return str, (repr(found),)
-            files.add(place[0])
-            return str, (place[1],)
+        places: dict[int, str] = {}  # id(observation) -> its place, for those countries
+        self._files, self._places = files, places
 
         def country(found: Country) -> tuple[Any, ...]:
-            files.add(found.iso3)
+            if found.iso3 not in files:
+                files.add(found.iso3)
+                for section in ("context", "indicators", "other_indices"):
+                    for name, observations in getattr(found, section).items():
+                        for n, each in enumerate(observations):
+                            places[id(each)] = f"{found.iso3} {section} {name} {n}"
             return str, (found.iso3,)
+
+        def observation(found: Observation) -> tuple[Any, ...]:
+            # By its place, if its country came before it in the value; else by value.
+            return str, (places.get(id(found)) or repr(found),)
 
         def by_id(found: Indicator | Pillar | Layer) -> tuple[Any, ...]:
             return str, (f"{type(found).__name__} {found.id}",)
@@ -216,6 +213,7 @@ class ValueKeys:
         pickler.fast = True  # no memo: equal values, equal bytes, whichever objects are shared
         pickler.dispatch_table = self._table  # type: ignore[assignment]
         self._files.clear()
+        self._places.clear()
         pickler.dump(value)
         hasher = hashlib.sha256(buffer.getbuffer())
         for iso3 in sorted(self._files):  # the files' keys cover their countries' content

@@ -169,8 +169,7 @@ class _Renderer:
 
     @cached_property
     def _value_keys(self) -> pagecache.ValueKeys:
-        dataset = self.results.dataset
-        return pagecache.ValueKeys(dataset.country_keys, dataset.countries)
+        return pagecache.ValueKeys(self.results.dataset.country_keys)
 
     @cached_property
     def _country_site(self) -> CountrySite:

@@ -228,7 +228,7 @@ COUNTRY = Country(
 
 
 def key(value: object, file_key: str = "k1") -> str:
-    return pagecache.ValueKeys({"KOR": file_key}, [COUNTRY]).of(value)
+    return pagecache.ValueKeys({"KOR": file_key}).of(value)
 
 
 def test_equal_values_have_one_key_whatever_objects_they_share():
@@ -247,8 +247,10 @@ def test_every_field_counts():
 def test_a_country_and_its_observations_count_by_the_files_key():
     assert key(COUNTRY) == key(replace(COUNTRY, name="changed: the file's key covers it"))
     assert key(COUNTRY) != key(COUNTRY, "k2")
-    assert key(USED) != key(USED, "k2")  # an observation of the file: by its place in it
-    assert key(USED) != key(replace(USED))  # an equal one from elsewhere: by value
+    # An observation after its country: by its place in the file (and the file's key).
+    assert key((COUNTRY, USED)) != key((COUNTRY, USED), "k2")
+    assert key((COUNTRY, USED)) != key((COUNTRY, replace(USED)))  # from elsewhere: by value
+    assert key(USED) == key(USED, "k2") == key(replace(USED))  # no country before it
     with pytest.raises(KeyError):
         pagecache.ValueKeys({}).of(COUNTRY)
 
