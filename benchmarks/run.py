@@ -8,7 +8,9 @@ benchmarks/out/data-N): every figure is the median and the min–max of `--runs`
 a fresh process (`benchmarks/sitebuild.py`, i.e. `python build.py` with the synthetic
 codes allowed):
 
-- cold: a new, empty cache folder and no previous site (a fresh clone);
+- cold: a new, empty cache folder, no previous site and no compiled modules of the
+  project (a fresh clone); the other runs keep the modules Python compiled (its default;
+  this machine's environment sets PYTHONDONTWRITEBYTECODE, which the runs leave out);
 - warm: the same build again, the cache filled and the previous site in place (nothing
   changed, so nothing is rendered or written: see docs/performance.md);
 - edited: a build after one value in one country file changed (a new value each run), in
@@ -94,6 +96,7 @@ def measure(size: int, data: Path, runs: int, serve: bool) -> list[str]:
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as cache:
             shutil.rmtree(site, ignore_errors=True)
+            forget_bytecode()
             seconds, peak = timed(["build", "--data", str(data), "--out", str(site)], cache)
             cold.append(seconds)
             peaks.append(peak)
@@ -104,6 +107,7 @@ def measure(size: int, data: Path, runs: int, serve: bool) -> list[str]:
         check = [timed(["check", "--data", str(data)], cache)[0] for _ in range(runs)]
         scratch = Path(cache) / "data"  # edited by the next three: keep the data set as made
         shutil.copytree(data, scratch)
+        timed(["build", "--data", str(scratch), "--out", str(site)], cache)  # its own keys
         edited = []
         for _ in range(runs):  # a new value each time (+0.5): never data seen before
             edit_value(scratch, 0)
@@ -121,9 +125,24 @@ def measure(size: int, data: Path, runs: int, serve: bool) -> list[str]:
     ]
 
 
+def environment(cache: str) -> dict[str, str]:
+    """The builds' environment: the cache folder, and Python's default of keeping compiled
+    modules (this machine's environment turns it off; a user's does not)."""
+    env = {**os.environ, "SCORECARD_CACHE_DIR": cache}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def forget_bytecode() -> None:
+    """Remove the project's compiled modules, as in a fresh clone (installed libraries keep
+    theirs: pip compiles them when it installs them)."""
+    for folder in ("scorecard", "benchmarks"):
+        shutil.rmtree(REPO / folder / "__pycache__", ignore_errors=True)
+
+
 def timed(arguments: list[str], cache: str) -> tuple[float, float]:
     """Seconds and peak resident megabytes of one `sitebuild.py` run."""
-    env = {**os.environ, "SCORECARD_CACHE_DIR": cache}
+    env = environment(cache)
     command = [PYTHON, str(REPO / "benchmarks" / "sitebuild.py"), *arguments]
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
@@ -155,8 +174,9 @@ for n in range({runs}):
     assert outcome.ok, outcome.lines
     print(time.perf_counter() - started)
 """
-    env = {**os.environ, "SCORECARD_CACHE_DIR": cache}
-    out = subprocess.run([PYTHON, "-c", code], env=env, capture_output=True, text=True)
+    out = subprocess.run(
+        [PYTHON, "-c", code], env=environment(cache), capture_output=True, text=True
+    )
     if out.returncode:
         raise SystemExit(out.stderr)
     return [float(line) for line in out.stdout.split()]
@@ -164,7 +184,7 @@ for n in range({runs}):
 
 def served(data: Path, site: Path, runs: int, cache: str) -> list[float]:
     """From saving an edited country file to its new page on disk, with serve running."""
-    env = {**os.environ, "SCORECARD_CACHE_DIR": cache}
+    env = environment(cache)
     port = free_port()
     command = [
         PYTHON,
