@@ -58,6 +58,7 @@ if TYPE_CHECKING:
 
 _LIBRARIES = ("jinja2", "markupsafe", "markdown", "nh3")
 SITE = "site "  # the prefix of the site's key in a bundle (country pages' keys are bare)
+COMMON = "common"  # what every key in a bundle holds (see PageCache)
 
 
 class PageCache:
@@ -67,11 +68,23 @@ class PageCache:
     of every file but the country pages, "" when the data's key is unknown.
     """
 
-    def __init__(self, store: Store | None, out: Path, environment: str = "", site_key: str = ""):
+    def __init__(
+        self,
+        store: Store | None,
+        out: Path,
+        environment: str = "",
+        site_key: str = "",
+        context: str = "",
+    ):
         self.store = store
         self.name = digest("pages", str(out.resolve()))
         self.previous: dict[str, Any] = _read(store, self.name) if store is not None else {}
-        self.current: dict[str, Any] = {}
+        # Every key holds the environment and the validation context: when either changed,
+        # no page can be reused, and the previous bundle need not stay in memory.
+        common = digest(environment, context)
+        if self.previous.get(COMMON) != common:
+            self.previous = {}
+        self.current: dict[str, Any] = {COMMON: common}
         self.environment = environment
         self.site_key = site_key
 
@@ -124,7 +137,7 @@ def for_build(dataset: Dataset, paths: Paths, config: Config) -> PageCache | Non
     site = ""
     if results:
         site = digest(environment, results, repr(dataset.spotlights), dataset.methodology)
-    return PageCache(store, paths.out, environment, site)
+    return PageCache(store, paths.out, environment, site, dataset.context)
 
 
 def environment_key(templates: Path, locales: Path, config: Config) -> str:

@@ -272,3 +272,15 @@ def test_an_unchanged_build_loads_neither_the_templates_nor_numpy(tmp_path):
 def test_library_versions_are_those_installed(library):
     version = importlib.metadata.version(library)
     assert pagecache._library_version(library).lower() == f"{library}-{version}.dist-info"
+
+
+def test_a_bundle_of_another_environment_or_context_is_not_even_kept(tmp_path):
+    store = cache.Store(tmp_path / "cache")
+    first = pagecache.PageCache(store, tmp_path / "site", "templates 1", "", "context 1")
+    first.keep("page", b"<p>kept</p>")
+    first.save()
+    same = pagecache.PageCache(store, tmp_path / "site", "templates 1", "", "context 1")
+    assert same.get("page") == b"<p>kept</p>"
+    for environment, context in [("templates 2", "context 1"), ("templates 1", "context 2")]:
+        other = pagecache.PageCache(store, tmp_path / "site", environment, "", context)
+        assert other.previous == {}
