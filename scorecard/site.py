@@ -136,12 +136,17 @@ class _Renderer:
             for country in countries[:half]:
                 self._keep_country(*self._country_page(country))
 
-        downloads, pages = parallel.fork_while(
-            lambda: (self._downloads(), [self._country_page(c) for c in countries[half:]]),
-            here,
-        )
+        def there() -> tuple[dict[str, bytes], list[tuple[str, str, bytes | None]]]:
+            pages = [self._country_page(c) for c in countries[half:]]
+            # Pages taken from the bundle are in this process's copy of it already: only
+            # the rendered ones go back through the pipe.
+            return self._downloads(), [
+                (path, key, None if self._reused(key, html) else html) for path, key, html in pages
+            ]
+
+        downloads, pages = parallel.fork_while(there, here)
         for path, key, html in pages:
-            self._keep_country(path, key, html)
+            self._keep_country(path, key, html if html is not None else self._reuse(key))
         self.files.update(downloads)
         self._meta_files()
         if self.pages_cache is not None:
@@ -174,6 +179,15 @@ class _Renderer:
     @cached_property
     def _country_site(self) -> CountrySite:
         return self.view.for_country_pages()
+
+    def _reused(self, key: str, html: bytes) -> bool:
+        """Whether `html` is the previous build's page under `key`."""
+        return self.pages_cache is not None and self.pages_cache.previous.get(key) is html
+
+    def _reuse(self, key: str) -> bytes:
+        found = self.pages_cache.get(key) if self.pages_cache is not None else None
+        assert found is not None  # the child found it in the same bundle
+        return found
 
     def _keep_country(self, path: str, key: str, html: bytes) -> None:
         self._keep(path, html)

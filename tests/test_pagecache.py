@@ -284,3 +284,25 @@ def test_a_bundle_of_another_environment_or_context_is_not_even_kept(tmp_path):
     for environment, context in [("templates 2", "context 1"), ("templates 1", "context 2")]:
         other = pagecache.PageCache(store, tmp_path / "site", environment, "", context)
         assert other.previous == {}
+
+
+def test_on_two_processors_too(tmp_path, monkeypatch):
+    """The forked child sends back only the pages it rendered; the rest come from the
+    parent's own copy of the bundle."""
+    root = tmp_path / "project"
+    for name in ("indicators", "templates", "locales"):
+        shutil.copytree(REPO / name, root / name)
+    (root / "static").symlink_to(REPO / "static", target_is_directory=True)
+    monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))
+    monkeypatch.chdir(root)
+    paths = pipeline.Paths.for_project(root)
+    pipeline.build(paths, DEFAULT)
+    edit(
+        root / "indicators" / "countries" / "KOR.yaml",
+        "    - value: 323.11\n",
+        "    - value: 3231.1\n",
+    )
+    pipeline.build(paths, DEFAULT)
+    monkeypatch.setattr(pagecache, "for_build", lambda *args: None)
+    pipeline.build(replace(paths, out=root / "fresh"), DEFAULT)
+    assert tree(root / "site") == tree(root / "fresh")
