@@ -29,9 +29,10 @@ data files, and the versions of Jinja, MarkupSafe, Markdown and nh3.
 A key is a SHA-256 of a pickle made for hashing only: "fast" mode (no memo, so the same
 values give the same bytes whatever objects they share) and model objects replaced by what
 identifies them (a Country by its file's key, an Indicator by its id). The bundle is one
-entry per output folder in the cache (scorecard.cache) under `pages/`, read with an
-unpickler that allows no classes at all (it holds only dicts, strings and bytes): a
-tampered or damaged bundle is an empty one. tests/test_pagecache.py builds with and
+entry per output folder in the cache (scorecard.cache) under `pages/`, a private folder
+(its pages go into the site as they are), read with an unpickler that allows no classes
+at all (it holds only dicts, strings and bytes) and checked for the shape it was saved
+with: a tampered or damaged bundle is an empty one. tests/test_pagecache.py builds with and
 without it after each kind of change and compares every byte.
 """
 
@@ -131,6 +132,10 @@ def for_build(dataset: Dataset, paths: Paths, config: Config) -> PageCache | Non
     """The page cache of a build of `dataset` into paths.out; None when the cache is off."""
     store = default_store("pages")
     if store is None:
+        return None
+    try:  # pages go into the site as they are: like compiled templates, kept private
+        store.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
         return None
     environment = environment_key(paths.templates, paths.project_root / "locales", config)
     results = resultcache.key(dataset)
@@ -242,7 +247,34 @@ def _read(store: Store, name: str) -> dict[str, Any]:
         found = _Unpickler(io.BytesIO(raw)).load()
     except Exception:  # truncated, corrupt, tampered with: nothing to reuse
         return {}
-    return found if isinstance(found, dict) else {}
+    return found if _well_formed(found) else {}
+
+
+def _well_formed(bundle: Any) -> bool:
+    """Whether `bundle` has the shape save() gives it (anything else is not reused)."""
+
+    def texts(found: Any, values: type) -> bool:
+        return isinstance(found, dict) and all(
+            isinstance(k, str) and isinstance(v, values) for k, v in found.items()
+        )
+
+    if not texts(bundle, object):
+        return False
+    for key, value in bundle.items():
+        if key == COMMON:
+            shaped = isinstance(value, str)
+        elif key.startswith(SITE):
+            shaped = (
+                isinstance(value, dict)
+                and value.keys() == {"files", "countries"}
+                and texts(value["files"], bytes)
+                and texts(value["countries"], str)
+            )
+        else:
+            shaped = isinstance(value, bytes)
+        if not shaped:
+            return False
+    return True
 
 
 class _Unpickler(pickle.Unpickler):

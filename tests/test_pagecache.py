@@ -191,7 +191,19 @@ def test_a_country_page_reads_only_what_its_key_holds(project):
         project.build()
 
 
-@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05\x95truncated"])
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"",
+        b"not a pickle",
+        b"\x80\x05\x95truncated",
+        pickle.dumps(["not", "a", "dict"]),
+        pickle.dumps({"common": 1}),
+        pickle.dumps({"a page": "text, not bytes"}),
+        pickle.dumps({"site x": {"files": {"index.html": "text"}, "countries": {}}}),
+        pickle.dumps({"site x": {"files": {}}}),
+    ],
+)
 def test_a_damaged_bundle_is_rendered_again(project, damage):
     (bundle,) = (project.root.parent / "cache" / "pages").iterdir()
     bundle.write_bytes(damage)
@@ -209,6 +221,21 @@ def test_a_bundle_cannot_run_code(project):
     bundle.write_bytes(pickle.dumps({"x": _Exploit()}))
     project.same_as_rendered()
     assert not (project.root / "pwned").exists()
+
+
+def test_the_bundles_folder_is_private(project):
+    assert (project.root.parent / "cache" / "pages").stat().st_mode & 0o777 == 0o700
+
+
+def test_a_bundle_of_the_wrong_shape_is_not_used(tmp_path):
+    store = cache.Store(tmp_path / "cache")
+    first = pagecache.PageCache(store, tmp_path / "site")
+    first.keep("page", b"<p>kept</p>")
+    first.save()
+    assert pagecache.PageCache(store, tmp_path / "site").get("page") == b"<p>kept</p>"
+    first.current["page"] = 42  # type: ignore[assignment]
+    first.save()
+    assert pagecache.PageCache(store, tmp_path / "site").previous == {}
 
 
 def test_without_the_cache_nothing_is_kept(project, monkeypatch, tmp_path):
