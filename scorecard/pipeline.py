@@ -148,8 +148,9 @@ def compute(
     country_codes: Collection[str] | None = None,
     unranked: Unranked | None = None,
 ) -> Results:
-    """Validate, then score, rank and run the sensitivity analysis (or read the results
-    back, if this data was computed before: scorecard.resultcache).
+    """Validate now; score, rank and run the sensitivity analysis (or read the results
+    back, if this data was computed before: scorecard.resultcache) when the results are
+    first read (Results.computed).
 
     `unranked`: scores kept from earlier computations in this process (serve's), reused
     for every country file that did not change (see compute_results).
