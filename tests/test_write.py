@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import pickle
 from pathlib import Path
 
 import pytest
@@ -200,11 +201,12 @@ def test_a_changed_file_to_copy_is_written(tmp_path, record):
     assert (out / "assets" / "style.css").read_bytes() == b"p {} "
 
 
-def test_a_damaged_record_means_writing(tmp_path, record):
+@pytest.mark.parametrize("damage", [b"damaged", pickle.dumps(("one",)), pickle.dumps([1, 2])])
+def test_a_damaged_record_means_writing(tmp_path, record, damage):
     out = tmp_path / "site"
     write_site(out, SITE, record)
     for entry in record.folder.iterdir():
-        entry.write_bytes(b"damaged")
+        entry.write_bytes(damage)
     assert write_site(out, SITE, record) is True
 
 
