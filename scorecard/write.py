@@ -51,9 +51,13 @@ def write_site(out: Path, files: Mapping[str, Content], record: Store | None = N
     content = _content_key(files) if record is not None else ""
     name = digest("written", str(out))
     previous = record.get(name) if record is not None else None
-    if isinstance(previous, tuple) and len(previous) == 2 and previous[0] == content:
-        if previous[1] == _listing(out):  # listed only when the files are the same
-            return False
+    if (
+        isinstance(previous, tuple)
+        and len(previous) == 2
+        and previous[0] == content
+        and previous[1] == _listing(out)  # listed only when the files are the same
+    ):
+        return False
     with _staging(out) as staging:
         made: set[Path] = set()
         for rel in sorted(files):
