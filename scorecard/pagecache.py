@@ -96,6 +96,10 @@ class PageCache:
             self.current[key] = found
         return found
 
+    def has(self, key: str) -> bool:
+        """Whether the previous build kept something under `key`."""
+        return key in self.previous
+
     def keep(self, key: str, value: Any) -> None:
         self.current[key] = value
 

@@ -11,7 +11,6 @@ import contextlib
 import gc
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 from . import pagecache, resultcache
@@ -70,12 +69,11 @@ class Results:
         self.warnings = warnings
         self._computed = computed
 
-    @cached_property
+    @property
     def computed(self) -> resultcache.Computed:
-        found = self._computed
-        if not isinstance(found, resultcache.Computed):
-            found = self._computed = found()  # the function (and what it holds) can go
-        return found
+        if not isinstance(self._computed, resultcache.Computed):
+            self._computed = self._computed()  # the function (and what it holds) can go
+        return self._computed
 
     @property
     def scores(self) -> list[CountryScore]:

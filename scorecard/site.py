@@ -39,7 +39,6 @@ from .views import (
 )
 from .write import Content, static_files
 
-ASSETS = "assets"
 COMPARE_DEFAULT = ("KOR", "JPN", "FRA")
 
 # What `python build.py check` prints for three typical mistakes; tests/test_site.py
@@ -123,7 +122,7 @@ class _Renderer:
         its bundle (scorecard.pagecache). On two processors a forked child makes the
         downloads and the second half of the country pages in the meantime (see
         scorecard.parallel)."""
-        self.files.update(static_files(self.paths.static, ASSETS))
+        self.files.update(static_files(self.paths.static))
         site_key = self.pages_cache.site_key if self.pages_cache is not None else ""
         countries = self.view.countries
         half = len(countries) // 2
@@ -136,17 +135,13 @@ class _Renderer:
             for country in countries[:half]:
                 self._keep_country(*self._country_page(country))
 
-        def there() -> tuple[dict[str, bytes], list[tuple[str, str, bytes | None]]]:
-            pages = [self._country_page(c) for c in countries[half:]]
-            # Pages taken from the bundle are in this process's copy of it already: only
-            # the rendered ones go back through the pipe.
-            return self._downloads(), [
-                (path, key, None if self._reused(key, html) else html) for path, key, html in pages
-            ]
-
-        downloads, pages = parallel.fork_while(there, here)
+        downloads, pages = parallel.fork_while(
+            # Pages from the bundle come back as None: this process has them already.
+            lambda: (self._downloads(), [self._country_page(c) for c in countries[half:]]),
+            here,
+        )
         for path, key, html in pages:
-            self._keep_country(path, key, html if html is not None else self._reuse(key))
+            self._keep_country(path, key, html)
         self.files.update(downloads)
         self._meta_files()
         if self.pages_cache is not None:
@@ -180,16 +175,12 @@ class _Renderer:
     def _country_site(self) -> CountrySite:
         return self.view.for_country_pages()
 
-    def _reused(self, key: str, html: bytes) -> bool:
-        """Whether `html` is the previous build's page under `key`."""
-        return self.pages_cache is not None and self.pages_cache.previous.get(key) is html
-
-    def _reuse(self, key: str) -> bytes:
-        found = self.pages_cache.get(key) if self.pages_cache is not None else None
-        assert found is not None  # the child found it in the same bundle
-        return found
-
-    def _keep_country(self, path: str, key: str, html: bytes) -> None:
+    def _keep_country(self, path: str, key: str, html: bytes | None) -> None:
+        """Keep a country page; None: the previous build's page under `key`."""
+        if html is None:
+            assert self.pages_cache is not None  # None comes only from the bundle
+            html = self.pages_cache.get(key)
+            assert html is not None
         self._keep(path, html)
         if key:
             self._country_keys[path] = key
@@ -268,8 +259,9 @@ class _Renderer:
     def _spotlights(self) -> dict[str, Spotlight]:
         return {s.iso3: s for s in self.results.dataset.spotlights}
 
-    def _country_page(self, country: CountryView) -> tuple[str, str, bytes]:
-        """(path, key, HTML): the page, or the previous build's if its key is unchanged."""
+    def _country_page(self, country: CountryView) -> tuple[str, str, bytes | None]:
+        """(path, key, HTML); HTML None when the previous build's page under the same key is
+        reused (it is in the page cache's bundle)."""
         path = f"countries/{country.iso3}/index.html"
         series = self._radar_series(country)
         context = {
@@ -287,9 +279,8 @@ class _Renderer:
                 pass
             else:
                 key = digest(self._country_globals_key, own)
-                found = self.pages_cache.get(key)
-                if found is not None:
-                    return path, key, found
+                if self.pages_cache.has(key):
+                    return path, key, None
         html = self._html(
             path,
             "country.html",

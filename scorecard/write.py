@@ -48,15 +48,8 @@ def write_site(out: Path, files: Mapping[str, Content], record: Store | None = N
     targets = {rel: safe_join(out, rel) for rel in files}  # refuse bad paths before writing
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(out)
-    content = _content_key(files) if record is not None else ""
-    name = digest("written", str(out))
-    previous = record.get(name) if record is not None else None
-    if (
-        isinstance(previous, tuple)
-        and len(previous) == 2
-        and previous[0] == content
-        and previous[1] == _listing(out)  # listed only when the files are the same
-    ):
+    written = _content_key(files) if record is not None else ""
+    if record is not None and _holds(out, written, record):
         return False
     with _staging(out) as staging:
         made: set[Path] = set()
@@ -65,15 +58,30 @@ def write_site(out: Path, files: Mapping[str, Content], record: Store | None = N
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
-            content_of = files[rel]
-            if isinstance(content_of, Path):
-                shutil.copyfile(content_of, target)
+            content = files[rel]
+            if isinstance(content, Path):
+                shutil.copyfile(content, target)
             else:
-                target.write_bytes(content_of)
+                target.write_bytes(content)
         _swap(staging, out)
     if record is not None:
-        record.put(name, (content, _listing(out)))
+        record.put(_record_name(out), (written, _listing(out)))
     return True
+
+
+def _record_name(out: Path) -> str:
+    return digest("written", str(out))
+
+
+def _holds(out: Path, written: str, record: Store) -> bool:
+    """Whether `out` is as the last write with this content left it."""
+    previous = record.get(_record_name(out))
+    return (
+        isinstance(previous, tuple)
+        and len(previous) == 2
+        and previous[0] == written
+        and previous[1] == _listing(out)  # listed only when the files are the same
+    )
 
 
 def _content_key(files: Mapping[str, Content]) -> str:
@@ -97,17 +105,20 @@ def _listing(out: Path) -> list[tuple[str, int, int, int]] | None:
     found = []
     for folder, folders, names in os.walk(out):
         folders.sort()
-        for name in sorted(names) + [f"{f}/" for f in folders]:
-            stat = os.stat(os.path.join(folder, name.rstrip("/")))
-            rel = os.path.relpath(os.path.join(folder, name), out)
-            found.append((rel, stat.st_size, stat.st_mtime_ns, stat.st_ino))
+        for name in sorted(names) + folders:
+            path = os.path.join(folder, name)
+            stat = os.stat(path)
+            found.append((os.path.relpath(path, out), stat.st_size, stat.st_mtime_ns, stat.st_ino))
     return found
 
 
-def static_files(static: Path, under: str = "assets") -> dict[str, Content]:
-    """The files of `static` (CSS, scripts, icons), copied as they are into `under`/."""
+ASSETS = "assets"  # where the static files go in the site
+
+
+def static_files(static: Path) -> dict[str, Content]:
+    """The files of `static` (CSS, scripts, icons), copied as they are into assets/."""
     return {
-        f"{under}/{source.relative_to(static).as_posix()}": source
+        f"{ASSETS}/{source.relative_to(static).as_posix()}": source
         for source in sorted(static.rglob("*"))
         if source.is_file() and not source.name.startswith(".")
     }

@@ -60,15 +60,31 @@ class Project:
         return rendered
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
-    """The real data, templates and locales (copies: tests edit them), one process."""
+def copy_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The real data, templates and locales (copies: tests edit them), run from there."""
     root = tmp_path / "project"
     for name in ("indicators", "templates", "locales"):
         shutil.copytree(REPO / name, root / name)
     (root / "static").symlink_to(REPO / "static", target_is_directory=True)
     monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))
-    monkeypatch.setattr(parallel, "can_fork", lambda: False)  # every page renders here
+    monkeypatch.chdir(root)
+    return root
+
+
+def edit_a_value(root: Path) -> None:
+    """Korea's TOP500 performance, ten times larger."""
+    edit(
+        root / "indicators" / "countries" / "KOR.yaml",
+        "    - value: 323.11\n",
+        "    - value: 3231.1\n",
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    """copy_project, built once, in one process (every page renders here)."""
+    root = copy_project(tmp_path, monkeypatch)
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
     rendered: list[str] = []
     real = site._Renderer._html
 
@@ -77,7 +93,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
         return real(self, path, *args, **kwargs)
 
     monkeypatch.setattr(site._Renderer, "_html", spy)
-    monkeypatch.chdir(root)
     built = Project(root, rendered)
     pages = [p for p in built.build() if p.endswith(".html")]
     assert sorted(rendered) == sorted(pages)  # a first build renders every page
@@ -107,11 +122,7 @@ def test_an_unchanged_build_does_not_even_read_the_scores_back(project, monkeypa
 
 
 def test_an_edited_value_renders_its_country_again_and_not_every_country(project):
-    edit(
-        project.root / "indicators" / "countries" / "KOR.yaml",
-        "    - value: 323.11\n",
-        "    - value: 3231.1\n",
-    )
+    edit_a_value(project.root)
     rendered = countries(project.same_as_rendered())
     assert "countries/KOR/index.html" in rendered
     assert len(rendered) < COUNTRY_PAGES
@@ -316,19 +327,10 @@ def test_a_bundle_of_another_environment_or_context_is_not_even_kept(tmp_path):
 def test_on_two_processors_too(tmp_path, monkeypatch):
     """The forked child sends back only the pages it rendered; the rest come from the
     parent's own copy of the bundle."""
-    root = tmp_path / "project"
-    for name in ("indicators", "templates", "locales"):
-        shutil.copytree(REPO / name, root / name)
-    (root / "static").symlink_to(REPO / "static", target_is_directory=True)
-    monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))
-    monkeypatch.chdir(root)
+    root = copy_project(tmp_path, monkeypatch)
     paths = pipeline.Paths.for_project(root)
     pipeline.build(paths, DEFAULT)
-    edit(
-        root / "indicators" / "countries" / "KOR.yaml",
-        "    - value: 323.11\n",
-        "    - value: 3231.1\n",
-    )
+    edit_a_value(root)
     pipeline.build(paths, DEFAULT)
     monkeypatch.setattr(pagecache, "for_build", lambda *args: None)
     pipeline.build(replace(paths, out=root / "fresh"), DEFAULT)
