@@ -8,13 +8,18 @@ crashes the C composer). Instead, this module reads the parser's *events*
 (libyaml's C parser when available) and builds plain Python values itself,
 without recursion, with YAML 1.2 core-schema typing, recording each value's
 position on the way and refusing anchors, aliases and non-standard tags.
+
+Most files have nothing to report: they are read by a quicker loop that records only where
+mappings and sequences start (every observation's line); a file with something to report,
+or a question about a scalar's or key's position, is read again by the builder that
+records everything (see load_bytes and Document).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -75,21 +80,55 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
             yaml.parser.Parser.__init__(self)
 
 
-@dataclass
 class Document:
-    """A loaded YAML file: its data and where each value and key sits in the text."""
+    """A loaded YAML file: its data and where each value and key sits in the text.
 
-    data: Any
-    values: dict[Path, Position] = field(default_factory=dict)
-    keys: dict[Path, Position] = field(default_factory=dict)
+    Most files have no problem to report, and their observations need only the positions
+    of mappings and sequences: those are recorded as the file is read. The position of
+    every scalar and key is worked out only when something asks for it (a problem to
+    report), by reading the text again with the builder that records everything.
+    """
+
+    def __init__(
+        self,
+        data: Any,
+        values: dict[Path, Position] | None = None,
+        keys: dict[Path, Position] | None = None,
+        *,
+        text: str | None = None,
+    ):
+        self.data = data
+        self._values = {} if values is None else values
+        self._keys = keys
+        self._text = text  # set while only the containers' positions are known
+
+    @property
+    def values(self) -> dict[Path, Position]:
+        """Every value's position (a mapping's or sequence's is where it starts)."""
+        self._complete()
+        return self._values
+
+    @property
+    def keys(self) -> dict[Path, Position]:
+        """Every key's position, by the path of its value."""
+        self._complete()
+        assert self._keys is not None
+        return self._keys
 
     def position(self, path: Path, *, key: bool = False) -> Position:
         """Best position for `path`: the value (or key), else its nearest ancestor."""
+        if not key and path in self._values:  # a container's: known without reading again
+            return self._values[path]
         for end in range(len(path), -1, -1):
             found = (key and self.keys.get(path[:end])) or self.values.get(path[:end])
             if found:
                 return found
         return (1, 1)
+
+    def _complete(self) -> None:
+        if self._text is not None:
+            full, _ = _load_recording(self._text)
+            self._values, self._keys, self._text = full._values, full._keys, None
 
 
 @dataclass(frozen=True)
@@ -115,8 +154,23 @@ def load_bytes(raw: bytes) -> tuple[Document, list[YamlIssue]]:
     """Parse `raw` into a Document plus the non-fatal issues found (duplicate keys).
 
     Raises YamlFileError when the file is not YAML this project can accept.
+
+    A file is read first by _quick_load, which builds the data and records only where
+    mappings and sequences start. Anything it would have to report (a syntax error, a
+    duplicate key, a refused construct or character) sends the file to _load_recording,
+    the builder that records every position and words every issue: both accept exactly
+    the same files and build the same data (tests/test_yamlsafe.py compares them).
     """
     text = _decode(raw)
+    try:
+        data, containers = _quick_load(text)
+    except (_Recheck, yaml.YAMLError):
+        return _load_recording(text)
+    return Document(data, containers, text=text), []
+
+
+def _load_recording(text: str) -> tuple[Document, list[YamlIssue]]:
+    """Parse `text`, recording the position of every value and key, and every issue."""
     builder = _Builder()
     parser = _Parser(text)
     try:
@@ -142,6 +196,108 @@ def load_bytes(raw: bytes) -> tuple[Document, list[YamlIssue]]:
         if hasattr(parser, "dispose"):
             parser.dispose()
     return builder.document, builder.issues
+
+
+class _Recheck(Exception):
+    """_quick_load met something to report: the recording builder reads the file again."""
+
+
+_EVENT_SCALAR, _EVENT_ALIAS = yaml.ScalarEvent, yaml.AliasEvent
+_EVENT_STARTS = {yaml.MappingStartEvent: _TAG + "map", yaml.SequenceStartEvent: _TAG + "seq"}
+_EVENT_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+_KEY_TAGS = (None, "!", _TAG + "str")
+_UNSEEN = object()
+
+
+def _quick_load(text: str) -> tuple[Any, dict[Path, Position]]:
+    """The data of `text` and the positions of its mappings and sequences, for a file with
+    nothing to report; raises _Recheck (or a YAMLError) at the first thing _Builder would
+    report, without wording it.
+
+    The same checks as _Builder, in one loop: a file holds one document; no anchor, alias,
+    merge key or non-standard tag; keys are text, within MAX_KEY_CHARS, and not repeated;
+    values within MAX_SCALAR_CHARS; no refused character; no deeper than MAX_DEPTH.
+    """
+    containers: dict[Path, Position] = {}
+    # One open mapping or sequence: [container, path, awaited key (mappings), is a mapping]
+    stack: list[list[Any]] = []
+    data: Any = None
+    documents = 0
+    plain: dict[str, Any] = {}  # plain scalars typed so far (years, codes, numbers repeat)
+    parser = _Parser(text)
+    try:
+        while parser.check_event():
+            event = parser.get_event()
+            kind = type(event)
+            if kind is _EVENT_SCALAR:
+                if event.anchor:
+                    raise _Recheck
+                value = event.value
+                frame = stack[-1] if stack else None
+                if frame is not None and frame[3] and frame[2] is None:  # a key
+                    if (
+                        value in frame[0]
+                        or event.tag not in _KEY_TAGS
+                        or (value == "<<" and event.implicit[0])
+                        or len(value) > MAX_KEY_CHARS
+                        or refused_character(value)
+                    ):
+                        raise _Recheck
+                    frame[2] = value
+                    continue
+                if len(value) > MAX_SCALAR_CHARS or refused_character(value):
+                    raise _Recheck
+                by_text = event.tag is None and event.implicit[0]  # plain: typed by text
+                typed = plain.get(value, _UNSEEN) if by_text else _UNSEEN
+                if typed is _UNSEEN:
+                    try:
+                        typed = _scalar_value(event)
+                    except ValueError:
+                        raise _Recheck from None
+                    if by_text:
+                        plain[value] = typed
+                value = typed
+            elif kind in _EVENT_STARTS:
+                frame = stack[-1] if stack else None
+                if event.anchor or event.tag not in (None, "!", _EVENT_STARTS[kind]):
+                    raise _Recheck
+                if frame is None:
+                    path: Path = ()
+                elif frame[3]:
+                    if frame[2] is None:  # a mapping or sequence as a key
+                        raise _Recheck
+                    path = (*frame[1], frame[2])
+                else:
+                    path = (*frame[1], len(frame[0]))
+                if len(stack) >= MAX_DEPTH:
+                    raise _Recheck
+                mark = event.start_mark
+                containers[path] = (mark.line + 1, mark.column + 1)
+                is_map = kind is yaml.MappingStartEvent
+                stack.append([{} if is_map else [], path, None, is_map])
+                continue
+            elif kind in _EVENT_ENDS:
+                value = stack.pop()[0]
+            elif kind is _EVENT_ALIAS:
+                raise _Recheck
+            else:
+                if kind is yaml.DocumentStartEvent:
+                    documents += 1
+                    if documents > 1:
+                        raise _Recheck
+                continue
+            if not stack:  # the value just completed is the document's
+                data = value
+            elif stack[-1][3]:
+                frame = stack[-1]
+                frame[0][frame[2]] = value
+                frame[2] = None
+            else:
+                stack[-1][0].append(value)
+    finally:
+        if hasattr(parser, "dispose"):
+            parser.dispose()
+    return data, containers
 
 
 def _decode(raw: bytes) -> str:
@@ -192,7 +348,7 @@ class _Builder:
     """Build values from parser events with an explicit stack (no recursion)."""
 
     def __init__(self) -> None:
-        self.document = Document(data=None)
+        self.document = Document(None, {}, {})
         self.issues: list[YamlIssue] = []
         self.documents = 0
         self.stack: list[_Frame] = []

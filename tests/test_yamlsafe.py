@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import yaml
@@ -505,3 +507,144 @@ def test_text_that_is_printable_holds_no_refused_character():
     ]
     assert len(refused) > 2000  # controls, surrogates, noncharacters, BOM, bidi controls
     assert [cp for cp in refused if chr(cp).isprintable()] == []
+
+
+# -- the quick reading and the recording one agree --------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _outcome(load: Callable[[str], tuple[yamlsafe.Document, list[YamlIssue]]], text: str):
+    """What a loader makes of `text`: its refusal, or its data (NaN compared as text), every
+    value's and key's position and its issues."""
+    try:
+        doc, issues = load(text)
+    except YamlFileError as exc:
+        return ("refused", exc.issue)
+    return (repr(doc.data), doc.values, doc.keys, issues)
+
+
+def _load_quickly(text: str) -> tuple[yamlsafe.Document, list[YamlIssue]]:
+    return load_bytes(text.encode("utf-8"))
+
+
+def _agree(text: str) -> None:
+    quick = _outcome(_load_quickly, text)
+    assert quick == _outcome(yamlsafe._load_recording, text.removeprefix("\ufeff"))
+    if quick[0] != "refused":  # what the quick reading recorded is what the other one did
+        doc, _ = load_bytes(text.encode("utf-8"))
+        recorded = dict(doc._values)
+        assert recorded == {p: at for p, at in doc.values.items() if p in recorded}
+
+
+# Fragments of the constructs either reader refuses or types specially, to be shuffled.
+_FRAGMENTS = st.sampled_from(
+    [
+        "a: 1\n",
+        "a: 2\n",
+        "b:\n",
+        "  - x\n",
+        "  - [1, 2]\n",
+        "  c: 3\n",
+        "  c: 4\n",
+        "'a': q\n",
+        "<<: {}\n",
+        "'<<': 1\n",
+        "d: &x 1\n",
+        "e: *x\n",
+        "f: !!str 10\n",
+        "g: !!int x\n",
+        "h: !custom 1\n",
+        "? [k]\n: v\n",
+        "i: {j: 1, j: 2}\n",
+        'k: "\\0"\n',
+        'l: "\\e"\n',
+        "m: .nan\n",
+        "n: 0x1F\n",
+        "o: NO\n",
+        "---\n",
+        "p: |\n  text\n",
+        "q: '12'\n",
+        "r: 12\n",
+        "s: ! 12\n",
+        "t: !!null ~\n",
+        "u: !!map {}\n",
+        "v: !!seq []\n",
+        "w: [[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]\n",
+        "\ty: 1\n",
+        "z: \u202e\n",
+        "  - a: 1\n    a: 2\n",
+        "- 1\n",
+        "x: " + "9" * 5000 + "\n",
+        "k" * 1001 + ": 1\n",
+    ]
+)
+
+
+@given(st.lists(_FRAGMENTS, max_size=8).map("".join))
+def test_the_quick_reading_agrees_with_the_recording_one(text):
+    _agree(text)
+
+
+@pytest.mark.parametrize("depth", [MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1])
+@pytest.mark.parametrize("flow", [True, False])
+def test_the_quick_reading_agrees_at_the_depth_limit(depth, flow):
+    if flow:
+        text = "a: " + "[" * (depth - 1) + "1" + "]" * (depth - 1) + "\n"
+    else:
+        keys = "".join(f"{'  ' * level}k{level}:\n" for level in range(depth))
+        text = keys + "  " * depth + "v\n"
+    _agree(text)
+
+
+@given(YAMLISH)
+def test_the_quick_reading_agrees_on_arbitrary_yaml_like_text(text):
+    _agree(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "k" * yamlsafe.MAX_KEY_CHARS + ": 1\n",
+        "k" * (yamlsafe.MAX_KEY_CHARS + 1) + ": 1\n",
+        "a: " + "v" * yamlsafe.MAX_SCALAR_CHARS + "\n",
+        "a: " + "v" * (yamlsafe.MAX_SCALAR_CHARS + 1) + "\n",
+        "a: 1\n---\nb: 2\n",
+        "a: '\u202e'\n",
+        "a: [1, 2]\nb: 2\na: 3\n",
+    ],
+    ids=["key", "key-over", "value", "value-over", "two-documents", "bidi", "duplicate"],
+)
+def test_the_quick_reading_agrees_at_each_limit(text):
+    _agree(text)
+
+
+def _project_yaml() -> list[Path]:
+    return sorted(
+        [
+            *(REPO / "indicators").rglob("*.yaml"),
+            *(REPO / "tests").rglob("*.yaml"),
+        ]
+    )
+
+
+@pytest.mark.parametrize("path", _project_yaml(), ids=lambda p: str(p.relative_to(REPO)))
+def test_the_quick_reading_agrees_on_every_file_of_the_project(path):
+    try:
+        text = yamlsafe._decode(path.read_bytes())
+    except YamlFileError:
+        return  # refused before either reader runs (size, UTF-8)
+    _agree(text)
+
+
+def test_only_a_question_for_a_scalar_or_key_reads_the_file_again(monkeypatch):
+    doc, issues = load_bytes(b"iso3: FRA\nindicators:\n  gerd:\n    - value: 2.2\n")
+    assert issues == []
+    reads = []
+    recording = yamlsafe._load_recording
+    monkeypatch.setattr(yamlsafe, "_load_recording", lambda t: reads.append(t) or recording(t))
+    assert doc.position(("indicators", "gerd", 0)) == (4, 7)  # a mapping's: known already
+    assert reads == []
+    assert doc.position(("indicators", "gerd", 0, "value")) == (4, 14)
+    assert doc.position(("iso3",), key=True) == (1, 1)
+    assert len(reads) == 1  # once, then everything is known
