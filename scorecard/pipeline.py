@@ -12,8 +12,9 @@ import gc
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from . import pagecache, resultcache
+from . import pagecache, parallel, resultcache
 from .cache import default_store
 from .compute import (
     CountryScore,
@@ -27,9 +28,12 @@ from .compute import (
 )
 from .config import Config
 from .errors import Problem
-from .model import Country, Dataset
+from .model import Country, Dataset, Framework
 from .validate import load_dataset
 from .write import Content, static_files, write_site
+
+if TYPE_CHECKING:  # numpy loads only for the Monte Carlo runs
+    from .sensitivity import Intervals
 
 
 @dataclass(frozen=True)
@@ -179,21 +183,37 @@ def compute_results(dataset: Dataset, unranked: Unranked | None = None) -> resul
     validation key covers), so with `unranked` those of unchanged files are reused; the
     mapping is left holding exactly the current files' scores. Ranks, medians and the
     Monte Carlo runs involve every country and are always computed.
-    """
-    from .sensitivity import analyse  # numpy loads only here: `check` does not need it
 
+    The Monte Carlo runs need only the ranked scores: on two processors a forked child
+    runs them (and imports numpy) while this process scores the editions and the lens
+    (scorecard.parallel); the results are the same either way.
+    """
     score = _unranked_scorer(dataset, unranked)
     framework = dataset.framework
     scores = rank_scores(framework, [score(c, None) for c in dataset.countries])
-    analysis = analyse(framework, scores)
+    meanwhile: dict[str, Any] = {}
+
+    def here() -> None:
+        meanwhile["editions"] = editions(dataset, score)
+        meanwhile["layers"] = layer_scores(framework, scores)
+        meanwhile["matrix"] = lens_matrix(framework, scores)
+
+    analysis = parallel.fork_while(lambda: _rank_intervals(framework, scores), here)
     return resultcache.Computed(
         scores,
         analysis.composite,
         analysis.pillars,
-        layer_scores(framework, scores),
-        editions(dataset, score),
-        lens_matrix(framework, scores),
+        meanwhile["layers"],
+        meanwhile["editions"],
+        meanwhile["matrix"],
     )
+
+
+def _rank_intervals(framework: Framework, scores: list[CountryScore]) -> Intervals:
+    """The Monte Carlo rank intervals (sensitivity.analyse); numpy is imported only here."""
+    from .sensitivity import analyse
+
+    return analyse(framework, scores)
 
 
 def _unranked_scorer(

@@ -123,6 +123,20 @@ def test_the_site_is_the_same_with_and_without_the_second_process(tmp_path, monk
     assert tree(tmp_path / "one") == tree(tmp_path / "two")
 
 
+def test_results_are_the_same_with_the_monte_carlo_runs_in_a_child(monkeypatch):
+    dataset, _ = load_dataset(REPO / "indicators", store=None)
+    forks = []
+    real_fork = parallel.fork_while
+    monkeypatch.setattr(parallel, "fork_while", lambda *a: forks.append(1) or real_fork(*a))
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    two = pipeline.compute_results(dataset)
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    one = pipeline.compute_results(dataset)
+    assert forks == [1, 1]
+    assert two == one
+    assert two.intervals and all(two.pillar_intervals.values())  # something was compared
+
+
 def test_country_files_are_checked_the_same_in_two_processes(tmp_path, monkeypatch):
     data = generate.generate(tmp_path / "data", 2 * validate.FORK_AT, seed=3)
     files = sorted((data / "countries").glob("*.yaml"))
