@@ -1,10 +1,12 @@
-"""Use a second processor for rendering, the one step of a build that divides cleanly.
+"""Use a second processor for the steps of a build that divide cleanly.
 
 `fork_while(there, here)` runs `there` in a forked copy of the process while this process
 runs `here`, and returns what `there` made (sent back through a pipe). The child inherits
-everything computed so far, so nothing is recomputed or serialised on the way in; site.py
-gives it the downloads and half of the country pages. The result is exactly the one of
-running both in turn.
+everything computed so far, so nothing is recomputed or serialised on the way in.
+`fork_sharing(items, work, there, here)` does the same, then both processes take items
+from one queue until none are left, so neither waits for the other: site.py gives the
+child the downloads and this process the other pages, then both make country pages.
+Either way the result is exactly the one of running everything in turn.
 
 Forking is skipped where it is unsafe or cannot help: without os.fork (Windows), on one
 processor, or with other threads running (`serve`'s web server; serve therefore builds in a
@@ -16,11 +18,15 @@ from __future__ import annotations
 
 import os
 import pickle
+import select
+import struct
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 R = TypeVar("R")
+T = TypeVar("T")
+W = TypeVar("W")
 
 
 def fork_while(there: Callable[[], R], here: Callable[[], object]) -> R:
@@ -50,6 +56,54 @@ def fork_while(there: Callable[[], R], here: Callable[[], object]) -> R:
     if status != 0:
         return there()
     return pickle.loads(payload)  # type: ignore[no-any-return]
+
+
+# The queue of fork_sharing is a pipe holding one ticket (the 4-byte number of the first of a
+# group of items): a read of 4 bytes from a pipe is never split with another reader's, and
+# a pipe takes PIPE_BUF bytes (4,096 on Linux) without waiting for a reader, so the tickets
+# are written before the fork, at most that many bytes of them.
+_TICKET = struct.Struct("=I")
+_MAX_TICKETS = select.PIPE_BUF // _TICKET.size
+
+
+def fork_sharing(
+    items: Sequence[T],
+    work: Callable[[T], W],
+    there: Callable[[], R],
+    here: Callable[[], object],
+) -> tuple[R, list[W]]:
+    """Run `there` in a child and `here` in this process, then `work` on every item, each
+    process taking the next item from a shared queue as it becomes free. Returns `there`'s
+    result and the items' results in the items' order."""
+    if not can_fork() or not items:
+        here()
+        return there(), [work(item) for item in items]
+    group = -(-len(items) // _MAX_TICKETS)  # items per ticket
+    tickets, writer = os.pipe()
+    with os.fdopen(writer, "wb") as pipe:  # closed before anyone reads: the end is seen
+        pipe.write(b"".join(_TICKET.pack(n) for n in range(0, len(items), group)))
+
+    def take() -> list[tuple[int, W]]:
+        done = []
+        while ticket := os.read(tickets, _TICKET.size):
+            (start,) = _TICKET.unpack(ticket)
+            done += [(n, work(items[n])) for n in range(start, min(start + group, len(items)))]
+        return done
+
+    mine: list[tuple[int, W]] = []
+
+    def here_then_take() -> None:
+        here()
+        mine.extend(take())
+
+    try:
+        first, theirs = fork_while(lambda: (there(), take()), here_then_take)
+    finally:
+        os.close(tickets)
+    results = dict(theirs)
+    results.update(mine)
+    # An item neither process finished (a child that failed after taking it) is done here.
+    return first, [results[n] if n in results else work(item) for n, item in enumerate(items)]
 
 
 def can_fork() -> bool:

@@ -120,25 +120,16 @@ class _Renderer:
     def render(self) -> dict[str, Content]:
         """Every file. Pages whose inputs did not change since the previous build come from
         its bundle (scorecard.pagecache). On two processors a forked child makes the
-        downloads and the second half of the country pages in the meantime (see
-        scorecard.parallel)."""
+        downloads while this process makes the other pages, then both make country pages
+        until none are left (scorecard.parallel.fork_sharing)."""
         self.files.update(static_files(self.paths.static))
         site_key = self.pages_cache.site_key if self.pages_cache is not None else ""
-        countries = self.view.countries
-        half = len(countries) // 2
         self.env.get_template("country.html")  # compiled once, before the work is shared out
         if site_key:  # the country pages' common key, made once before the work is shared out
             _ = self._country_globals_key
-
-        def here() -> None:
-            self._pages()
-            for country in countries[:half]:
-                self._keep_country(*self._country_page(country))
-
-        downloads, pages = parallel.fork_while(
-            # Pages from the bundle come back as None: this process has them already.
-            lambda: (self._downloads(), [self._country_page(c) for c in countries[half:]]),
-            here,
+        # Pages from the bundle come back as None: this process has them already.
+        downloads, pages = parallel.fork_sharing(
+            self.view.countries, self._country_page, self._downloads, self._pages
         )
         for path, key, html in pages:
             self._keep_country(path, key, html)

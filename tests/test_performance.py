@@ -103,6 +103,36 @@ def test_a_failing_child_fails_here_as_without_it():
         parallel.fork_while(broken, lambda: None)
 
 
+@pytest.mark.parametrize("count", [0, 1, 7, parallel._MAX_TICKETS * 2 + 3])
+def test_fork_sharing_does_every_item_once_in_order(count, monkeypatch):
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    done_here = []
+    first, results = parallel.fork_sharing(
+        range(count),
+        lambda n: (n * n, os.getpid()),
+        lambda: os.getpid(),
+        lambda: done_here.append(1),
+    )
+    assert [square for square, _ in results] == [n * n for n in range(count)]
+    assert done_here == [1]
+    if count:  # the child made `there`, and the items were shared between the processes
+        assert first != os.getpid()
+        assert {pid for _, pid in results} <= {first, os.getpid()}
+
+
+def test_fork_sharing_finishes_what_a_failed_child_took(monkeypatch):
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    parent = os.getpid()
+
+    def work(n: int) -> int:
+        if os.getpid() != parent:
+            os._exit(3)  # the child dies holding its first item
+        return n + 1
+
+    first, results = parallel.fork_sharing(range(40), work, lambda: "there", lambda: None)
+    assert (first, results) == ("there", [n + 1 for n in range(40)])
+
+
 def test_no_fork_with_other_threads_running():
     started, stop = threading.Event(), threading.Event()
     thread = threading.Thread(target=lambda: (started.set(), stop.wait()))
