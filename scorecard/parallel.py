@@ -1,8 +1,9 @@
 """Use a second processor for the steps of a build that divide cleanly.
 
 `fork_while(there, here)` runs `there` in a forked copy of the process while this process
-runs `here`, and returns what `there` made (sent back through a pipe). The child inherits
-everything computed so far, so nothing is recomputed or serialised on the way in.
+runs `here`, and returns what `there` made (the child writes it to a temporary file). The
+child inherits everything computed so far, so nothing is recomputed or serialised on the
+way in; pipeline.py gives it the Monte Carlo runs, validate.py half the country files.
 `fork_sharing(items, work, there, here)` does the same, then both processes take items
 from one queue until none are left, so neither waits for the other: site.py gives the
 child the downloads and this process the other pages, then both make country pages.
