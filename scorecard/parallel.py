@@ -63,10 +63,11 @@ def fork_while(there: Callable[[], R], here: Callable[[], object]) -> R:
 
 # The queue of fork_sharing is a pipe holding one ticket (the 4-byte number of the first of a
 # group of items): a read of 4 bytes from a pipe is never split with another reader's, and
-# a pipe takes PIPE_BUF bytes (4,096 on Linux) without waiting for a reader, so the tickets
-# are written before the fork, at most that many bytes of them.
+# a pipe takes PIPE_BUF bytes (4,096 on Linux, at least 512 by POSIX) without waiting for a
+# reader, so the tickets are written before the fork, at most that many bytes of them.
+# (Where there is no fork, as on Windows, there is no PIPE_BUF either, and no queue.)
 _TICKET = struct.Struct("=I")
-_MAX_TICKETS = select.PIPE_BUF // _TICKET.size
+_MAX_TICKETS = getattr(select, "PIPE_BUF", 512) // _TICKET.size
 
 
 def fork_sharing(
