@@ -92,13 +92,13 @@ class Document:
     def __init__(
         self,
         data: Any,
-        values: dict[Path, Position] | None = None,
-        keys: dict[Path, Position] | None = None,
+        values: dict[Path, Position],
+        keys: dict[Path, Position],
         *,
         text: str | None = None,
     ):
         self.data = data
-        self._values = {} if values is None else values
+        self._values = values
         self._keys = keys
         self._text = text  # set while only the containers' positions are known
 
@@ -112,7 +112,6 @@ class Document:
     def keys(self) -> dict[Path, Position]:
         """Every key's position, by the path of its value."""
         self._complete()
-        assert self._keys is not None
         return self._keys
 
     def position(self, path: Path, *, key: bool = False) -> Position:
@@ -166,7 +165,7 @@ def load_bytes(raw: bytes) -> tuple[Document, list[YamlIssue]]:
         data, containers = _quick_load(text)
     except (_Recheck, yaml.YAMLError):
         return _load_recording(text)
-    return Document(data, containers, text=text), []
+    return Document(data, containers, {}, text=text), []
 
 
 def _load_recording(text: str) -> tuple[Document, list[YamlIssue]]:

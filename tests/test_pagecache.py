@@ -165,9 +165,7 @@ def test_changed_settings_render_every_page(project, config):
     ],
 )
 def test_changed_framework_sources_or_methodology(project, file, old, new):
-    text = (project.root / "indicators" / file).read_text(encoding="utf-8")
-    assert text.count(old) >= 1, f"{old!r} not in {file}"
-    (project.root / "indicators" / file).write_text(text.replace(old, new), encoding="utf-8")
+    edit(project.root / "indicators" / file, old, new)
     project.same_as_rendered()
 
 
