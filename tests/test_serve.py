@@ -259,6 +259,21 @@ def test_the_event_stream_tells_the_open_page(live):
 # -- building, without a server ------------------------------------------------------------------
 
 
+def test_a_rebuild_after_an_edit_is_a_normal_build_of_the_edited_data(tmp_path, monkeypatch):
+    """The unchanged countries' scores are kept from the build before (made from an earlier
+    reading of their files): values.csv once lost their scores, matching observations by
+    identity."""
+    root = copy_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    builder = Builder(pipeline.Paths.for_project(root), Config())
+    assert builder.build().ok
+    data = root / "indicators/countries/FRA.yaml"
+    edit(data, "name: France", "name: République")
+    assert builder.build({data}).ok
+    assert main(["build", "-q", "--out", str(tmp_path / "plain")], project=root) == 0
+    assert tree(root / "site") == tree(tmp_path / "plain")
+
+
 def test_a_change_to_the_look_reuses_the_scores(tmp_path, monkeypatch):
     root = copy_project(tmp_path / "project")
     monkeypatch.chdir(root)
