@@ -19,7 +19,8 @@ codes allowed):
 - rebuild: what `serve` does after one country file changed: its Builder, in one process
   kept running, rebuilds after a value in one country file was edited;
 - serve: the same edit with `python build.py serve` running (N <= 249 only: serve checks
-  ISO codes), from writing the file to the new page on disk (watching included);
+  ISO codes), from writing the file to the country's new page on disk (watching included;
+  serve writes that page ahead of the rest of the site, which follows ~0.3 s later);
 - peak memory: the largest resident set of the build's processes (cold run).
 
 Then page weights for the 200-country site: every file a page loads (HTML, CSS, scripts,

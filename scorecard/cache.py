@@ -23,7 +23,7 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -112,6 +112,37 @@ class Store:
                         os.unlink(entry.path)
 
 
+class Remembering(Store):
+    """A Store that also keeps, in this process, the values it reads and writes: for a
+    process that builds again and again (`serve`), an unchanged file's outcome is then
+    taken without reading and unpickling it (0.13 ms a file). The values are shared
+    between builds, as the scores serve keeps are: nothing changes them once made."""
+
+    def __init__(self, folder: Path):
+        super().__init__(folder)
+        self._kept: dict[str, Any] = {}
+
+    def get(self, key: str) -> Any | None:
+        found = self._kept.get(key)
+        if found is None:
+            found = super().get(key)
+            if found is not None:
+                self._kept[key] = found
+        return found
+
+    def has(self, key: str) -> bool:
+        return key in self._kept or super().has(key)
+
+    def put(self, key: str, value: Any) -> None:
+        super().put(key, value)
+        self._kept[key] = value
+
+    def keep_only(self, keys: Collection[str]) -> None:
+        """Forget, in this process, every value but those under `keys` (the current files')."""
+        wanted = set(keys)
+        self._kept = {k: v for k, v in self._kept.items() if k in wanted}
+
+
 def default_store(kind: str) -> Store | None:
     """The store for one kind of entry, where the environment says; None when turned off."""
     setting = os.environ.get(ENV, "")
@@ -123,6 +154,12 @@ def default_store(kind: str) -> Store | None:
         base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
         root = Path(base) / "ai-sovereignty-scorecard"
     return Store(root / kind)
+
+
+def remembering_store(kind: str) -> Remembering | None:
+    """default_store, also keeping its values in this process (see Remembering)."""
+    store = default_store(kind)
+    return None if store is None else Remembering(store.folder)
 
 
 def digest(*parts: bytes | str) -> str:

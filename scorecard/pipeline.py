@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import pagecache, parallel, resultcache
-from .cache import default_store
+from .cache import Store, default_store
 from .compute import (
     CountryScore,
     LayerScore,
@@ -135,13 +135,17 @@ def collector_paused() -> Iterator[None]:
 
 
 def check(
-    paths: Paths, *, country_codes: Collection[str] | None = None
+    paths: Paths,
+    *,
+    country_codes: Collection[str] | None = None,
+    store: Store | bool | None = True,
 ) -> tuple[Dataset, list[Problem]]:
     """Validate the data; raise ScorecardError with every problem if anything is wrong.
 
-    `country_codes`: see validate.load_dataset (benchmarks only; the CLI never sets it).
+    `country_codes`, `store`: see validate.load_dataset (`country_codes` is for the
+    benchmarks only; the CLI never sets it).
     """
-    return load_dataset(paths.data, country_codes=country_codes)
+    return load_dataset(paths.data, country_codes=country_codes, store=store)
 
 
 def compute(
@@ -149,15 +153,17 @@ def compute(
     *,
     country_codes: Collection[str] | None = None,
     unranked: Unranked | None = None,
+    store: Store | bool | None = True,
 ) -> Results:
     """Validate now; score, rank and run the sensitivity analysis (or read the results
     back, if this data was computed before: scorecard.resultcache) when the results are
     first read (Results.computed).
 
     `unranked`: scores kept from earlier computations in this process (serve's), reused
-    for every country file that did not change (see compute_results).
+    for every country file that did not change (see compute_results). `store`: where
+    validated files are kept (see validate.load_dataset; serve's keeps them in memory too).
     """
-    dataset, warnings = check(paths, country_codes=country_codes)
+    dataset, warnings = check(paths, country_codes=country_codes, store=store)
 
     def computed() -> resultcache.Computed:
         store = resultcache.default()
@@ -276,8 +282,19 @@ def editions(
     return result
 
 
-def render(results: Results, paths: Paths, config: Config) -> dict[str, Content]:
-    """Every file of the site, in memory (relative path -> bytes or a file to copy)."""
+def render(
+    results: Results,
+    paths: Paths,
+    config: Config,
+    *,
+    first: Collection[str] = (),
+    ahead: Callable[[dict[str, bytes]], None] | None = None,
+) -> dict[str, Content]:
+    """Every file of the site, in memory (relative path -> bytes or a file to copy).
+
+    `first`, `ahead`: pages to make before the others and hand to `ahead` as soon as they
+    are made (`serve`'s open and edited pages; see site._Renderer.render).
+    """
     pages = pagecache.for_build(results.dataset, paths, config)
     if pages is not None:
         previous = pages.whole_site()
@@ -286,7 +303,7 @@ def render(results: Results, paths: Paths, config: Config) -> dict[str, Content]
             return {**static_files(paths.static), **previous}
     from .site import render_site  # the templates and their libraries load only to render
 
-    return render_site(results, paths, config, pages)
+    return render_site(results, paths, config, pages, first=first, ahead=ahead)
 
 
 def write(out: Path, files: dict[str, Content]) -> bool:

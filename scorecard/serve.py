@@ -11,6 +11,12 @@ on disk and keeps being served, and the script shows the problems in a banner ov
 Watching uses watchfiles (a maintained library, over the operating system's notifications).
 A change to templates, static assets or translations re-renders from the last computed
 scores; a change to the data or the schemas recomputes everything.
+
+The pages open in a browser (each page's script says which it is) and the pages of the
+country files just edited are made first and written over their previous versions at once,
+before the rest of the site is made and swapped in; the pages showing them reload then,
+the others when the build is done. Should the rest of the build fail, the pages written
+ahead get their previous versions back, so a failed build still leaves the last good site.
 """
 
 from __future__ import annotations
@@ -28,21 +34,23 @@ import signal
 import threading
 import time
 import traceback
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import jinja2
 import watchfiles
 
 from . import parallel, pipeline
+from .cache import remembering_store
 from .config import Config
 from .errors import Problem, ScorecardError, summarise
 from .i18n import TranslationError
 from .load import display_path
 from .validate import SCHEMA_DIR, files_checked
-from .write import MARKER, UnsafePathError
+from .write import MARKER, UnsafePathError, safe_join
 
 RESERVED = "/__scorecard__/"
 LIVE_JS = RESERVED + "live.js"
@@ -66,16 +74,73 @@ class Outcome:
     detail: str = ""  # a traceback, for failures that are not about the data
 
 
+@dataclass(frozen=True)
+class Ahead:
+    """Pages written ahead of the build they belong to (site paths), as the child says."""
+
+    pages: list[str]
+
+
+class PagesAhead:
+    """Writes pages over their previous versions in the site on disk, one file at a time
+    (each atomically), and can put the previous versions back."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self._previous: dict[Path, bytes] = {}
+
+    def write(self, pages: dict[str, bytes]) -> list[str]:
+        """Write the pages that exist and changed; returns their paths. A new page (or a
+        first site) comes with the whole site."""
+        if not (self.out / MARKER).is_file():
+            return []
+        written = []
+        for rel, html in sorted(pages.items()):
+            target = safe_join(self.out, rel)
+            try:
+                previous = target.read_bytes()
+            except OSError:
+                continue
+            if previous != html:
+                self._previous.setdefault(target, previous)
+                _replace(target, html)
+                written.append(rel)
+        return written
+
+    def restore(self) -> None:
+        """Put back what was there before `write` (when the rest of the build failed)."""
+        for target, previous in self._previous.items():
+            with contextlib.suppress(OSError):
+                _replace(target, previous)
+        self._previous.clear()
+
+
+def _replace(target: Path, content: bytes) -> None:
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(content)
+        os.replace(temporary, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+
+
 class Builder:
     """Builds the site into paths.out; reuses the last scores when only the look changed,
-    and the unranked scores of the country files that did not change when the data did."""
+    and the unranked scores of the country files that did not change when the data did.
+
+    `on_ahead(site paths)` is told of the pages written ahead of the build (see the module's
+    docstring)."""
 
     def __init__(self, paths: pipeline.Paths, config: Config):
         self.paths = paths
         self.config = config
+        self.on_ahead: Callable[[list[str]], None] = lambda pages: None
         self._results: pipeline.Results | None = None
         self._unranked: pipeline.Unranked = {}  # unchanged countries are not scored again
+        self._validated = remembering_store("countries")  # nor read and checked again
         self._data_roots = [paths.data.resolve(), SCHEMA_DIR.resolve()]
+        self._countries = (paths.data / "countries").resolve()
 
     def roots(self) -> list[Path]:
         """The folders to watch (those that exist)."""
@@ -88,18 +153,46 @@ class Builder:
         ]
         return [p for p in dict.fromkeys(c.resolve() for c in candidates) if p.is_dir()]
 
-    def build(self, changed: Collection[Path] = ()) -> Outcome:
-        """Build once; never raises for a problem in the data, templates or settings."""
-        started = time.perf_counter()
-        with pipeline.collector_paused():  # the server collects after telling the page
-            return self._build(changed, started)
+    def build(self, changed: Collection[Path] = (), first: Collection[str] = ()) -> Outcome:
+        """Build once; never raises for a problem in the data, templates or settings.
 
-    def _build(self, changed: Collection[Path], started: float) -> Outcome:
+        `first`: site paths of pages to make and write ahead of the others (the open
+        pages), with those of the country files in `changed`."""
+        started = time.perf_counter()
+        ahead = PagesAhead(self.paths.out)
+        with pipeline.collector_paused():  # the server collects after telling the page
+            outcome = self._build(changed, {*first, *self._pages_of(changed)}, ahead, started)
+        if not outcome.ok:
+            ahead.restore()
+        return outcome
+
+    def _pages_of(self, changed: Collection[Path]) -> list[str]:
+        """The site paths of the pages of the country files in `changed`."""
+        return [
+            f"countries/{path.stem}/index.html"
+            for path in changed
+            if path.suffix == ".yaml" and path.resolve().parent == self._countries
+        ]
+
+    def _build(
+        self, changed: Collection[Path], first: set[str], ahead: PagesAhead, started: float
+    ) -> Outcome:
+        def write_ahead(pages: dict[str, bytes]) -> None:
+            written = ahead.write(pages)
+            if written:
+                self.on_ahead(written)
+
         try:
             if self._results is None or self._touches_data(changed):
                 self._results = None  # a failed compute must not leave stale scores behind
-                self._results = pipeline.compute(self.paths, unranked=self._unranked)
-            files = pipeline.render(self._results, self.paths, self.config)
+                self._results = pipeline.compute(
+                    self.paths, unranked=self._unranked, store=self._validated
+                )
+                if self._validated is not None:
+                    self._validated.keep_only(self._results.dataset.country_keys.values())
+            files = pipeline.render(
+                self._results, self.paths, self.config, first=first, ahead=write_ahead
+            )
             pipeline.write(self.paths.out, files)
         except ScorecardError as exc:
             return Outcome(False, self._problem_lines(exc.problems), exc.problems)
@@ -172,14 +265,16 @@ class BuildProcess:
         there.close()
         return cls(builder, pid, here)
 
-    def build(self, changed: Collection[Path] = ()) -> Outcome:
+    def build(self, changed: Collection[Path] = (), first: Collection[str] = ()) -> Outcome:
         if self._pipe is not None:
             try:
-                self._pipe.send([str(p) for p in changed])
-                return self._pipe.recv()  # type: ignore[no-any-return]
+                self._pipe.send(([str(p) for p in changed], sorted(first)))
+                while isinstance(answer := self._pipe.recv(), Ahead):
+                    self._builder.on_ahead(answer.pages)
+                return answer  # type: ignore[no-any-return]
             except (EOFError, OSError):
                 self.close()
-        return self._builder.build(changed)  # recomputes: this Builder has no scores yet
+        return self._builder.build(changed, first)  # recomputes: this Builder has no scores yet
 
     def close(self) -> None:
         """End the child once it has finished the build it is doing."""
@@ -192,12 +287,13 @@ class BuildProcess:
 
 
 def _build_on_request(builder: Builder, pipe: multiprocessing.connection.Connection) -> None:
+    builder.on_ahead = lambda pages: pipe.send(Ahead(pages))
     while True:
         try:
-            changed = pipe.recv()
+            changed, first = pipe.recv()
         except EOFError:  # the server has stopped
             return
-        outcome = builder.build({Path(p) for p in changed})
+        outcome = builder.build({Path(p) for p in changed}, first)
         try:
             pipe.send(outcome)
         except (pickle.PicklingError, TypeError, AttributeError) as exc:  # not picklable
@@ -209,24 +305,43 @@ def _build_on_request(builder: Builder, pipe: multiprocessing.connection.Connect
 
 
 class LiveState:
-    """The current build and its problems; the event stream waits on it."""
+    """The current build, its problems and the pages written ahead of the next one; the
+    event stream waits on it. It also counts the pages open in browsers."""
 
     def __init__(self) -> None:
         self._condition = threading.Condition()
         self._session = secrets.token_hex(4)  # a restarted server reloads open pages
-        self._generation = 0
+        self._numbered = 0  # builds numbered so far
+        self._build = 0  # the site on disk
+        self._ahead: tuple[int, set[str]] | None = None  # the next build's pages on disk
         self._problems: list[str] = []
         self._version = 0
         self._closed = False
+        self._open: Counter[str] = Counter()
 
     def built(self) -> None:
         with self._condition:
-            self._generation += 1
+            if self._ahead is None:
+                self._numbered += 1
+                self._build = self._numbered
+            else:  # the pages written ahead are this build's
+                self._build = self._ahead[0]
+            self._ahead = None
             self._problems = []
+            self._changed()
+
+    def ahead(self, pages: Collection[str]) -> None:
+        """Pages (URL paths) of the build under way are on disk already."""
+        with self._condition:
+            if self._ahead is None:
+                self._numbered += 1
+                self._ahead = (self._numbered, set())
+            self._ahead[1].update(pages)
             self._changed()
 
     def failed(self, lines: list[str]) -> None:
         with self._condition:
+            self._ahead = None  # put back by the Builder; its number is never used again
             self._problems = list(lines)
             self._changed()
 
@@ -239,14 +354,24 @@ class LiveState:
         self._version += 1
         self._condition.notify_all()
 
-    @property
-    def build_id(self) -> str:
+    def build_id(self, page: str = "") -> str:
+        """The build the page at URL path `page` on disk belongs to."""
         with self._condition:
-            return f"{self._session}-{self._generation}"
+            if self._ahead is not None and page in self._ahead[1]:
+                return f"{self._session}-{self._ahead[0]}"
+            return f"{self._session}-{self._build}"
 
     def snapshot(self) -> dict[str, object]:
         with self._condition:
-            return {"build": f"{self._session}-{self._generation}", "problems": self._problems}
+            ahead = None
+            if self._ahead is not None:
+                number, pages = self._ahead
+                ahead = {"build": f"{self._session}-{number}", "pages": sorted(pages)}
+            return {
+                "build": f"{self._session}-{self._build}",
+                "problems": self._problems,
+                "ahead": ahead,
+            }
 
     def wait(self, seen: int, timeout: float) -> tuple[int, dict[str, object]] | None:
         """Block until the state differs from version `seen`; None when closed."""
@@ -255,6 +380,36 @@ class LiveState:
             if self._closed:
                 return None
             return self._version, self.snapshot()
+
+    @contextlib.contextmanager
+    def open(self, page: str) -> Iterator[None]:
+        """While a browser shows the page at URL path `page`."""
+        with self._condition:
+            self._open[page] += 1
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._open[page] -= 1
+                if not self._open[page]:
+                    del self._open[page]
+
+    def open_pages(self) -> list[str]:
+        with self._condition:
+            return sorted(self._open)
+
+
+def page_url(path: str) -> str:
+    """A page's URL path as the state knows it: `/countries/KOR/`, not `.../index.html`."""
+    if path == "index.html" or path.endswith("/index.html"):
+        return path.removesuffix("index.html")
+    return path
+
+
+def site_path(url: str) -> str:
+    """The file under the site of the page at URL path `url` (`/` -> `index.html`)."""
+    path = url.lstrip("/")
+    return path + "index.html" if not path or path.endswith("/") else path
 
 
 # -- serving ------------------------------------------------------------------------------------
@@ -305,23 +460,23 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
                 return
             target = target / "index.html"
         if target.suffix == ".html" and target.is_file():
-            self._page(200, target)
+            self._page(200, target, self.server.state.build_id(page_url(path)))
         elif target.is_file():
             super().do_GET()
         elif not (Path(self.directory) / MARKER).is_file():
             self._send(503, self._no_site_page().encode(), "text/html; charset=utf-8")
         elif (Path(self.directory) / "404.html").is_file():
-            self._page(404, Path(self.directory) / "404.html")
+            self._page(404, Path(self.directory) / "404.html", self.server.state.build_id())
         else:
             self._send(404, b"not found\n", "text/plain; charset=utf-8")
 
-    def _page(self, status: int, file: Path) -> None:
+    def _page(self, status: int, file: Path, build_id: str) -> None:
         try:
             html = file.read_text(encoding="utf-8")
         except OSError:  # swapped away by a rebuild between the check and the read
             self._send(503, b"rebuilding, reload\n", "text/plain; charset=utf-8")
             return
-        body = inject(html, self.server.state.build_id).encode("utf-8")
+        body = inject(html, build_id).encode("utf-8")
         self._send(status, body, "text/html; charset=utf-8")
 
     def _no_site_page(self) -> str:
@@ -331,7 +486,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
             "<p>The first build failed; the problems are shown above and in the terminal. "
             "This page reloads when the build succeeds.</p></body></html>"
         )
-        return inject(page, self.server.state.build_id)
+        return inject(page, self.server.state.build_id())
 
     def _send(self, status: int, body: bytes, content_type: str) -> None:
         self.send_response(status)
@@ -345,7 +500,8 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
         state, seen = self.server.state, -1
-        with contextlib.suppress(OSError):  # the page went away
+        page = parse_qs(urlsplit(self.path).query).get("page", [""])[0]
+        with contextlib.suppress(OSError), state.open(page_url(page)):  # till the page goes
             while True:
                 update = state.wait(seen, KEEPALIVE_SECONDS)
                 if update is None:
@@ -369,8 +525,11 @@ class DevServer:
 
     def __init__(self, paths: pipeline.Paths, config: Config, host: str, port: int):
         self.builder = Builder(paths, config)
-        self._builds = BuildProcess.start(self.builder)  # before any thread, socket or watch
         self.state = LiveState()
+        self.builder.on_ahead = lambda pages: self.state.ahead(
+            ["/" + page_url(page) for page in pages]
+        )
+        self._builds = BuildProcess.start(self.builder)  # before any thread, socket or watch
         self.out = paths.out.absolute()
         handler = _handler_for(self.out)
         try:
@@ -388,9 +547,10 @@ class DevServer:
         shown = host.decode() if isinstance(host, bytes) else host
         return f"http://{shown}:{port}/"
 
-    def build(self, changed: Collection[Path] = ()) -> Outcome:
+    def build(self, changed: Collection[Path] = (), first: Collection[str] = ()) -> Outcome:
+        """Build once; `first`: site paths of pages to make and write ahead of the others."""
         builds = self._builds or self.builder
-        outcome = builds.build(changed)
+        outcome = builds.build(changed, first)
         if outcome.ok:
             self.state.built()
         else:
@@ -412,7 +572,8 @@ class DevServer:
         """Rebuild on every change until `stop` is set (or Ctrl-C in the main thread)."""
         for changes in self._changes(stop):
             changed = {Path(path) for _, path in changes}
-            on_build(self.build(changed), changed)
+            first = [site_path(page) for page in self.state.open_pages()]
+            on_build(self.build(changed, first), changed)
 
     def _changes(
         self, stop: threading.Event | None
@@ -431,7 +592,7 @@ class DevServer:
             watch_filter=relevant,
             stop_event=stop,
             debounce=400,
-            step=50,
+            step=20,  # ms without a further change before building: editors save at once
             rust_timeout=500,
             yield_on_timeout=False,
         )
@@ -488,11 +649,15 @@ LIVE_SCRIPT = r"""// Live reload: `build.py serve` adds it to the pages it sends
     if (banner) { banner.remove(); banner = null; }
   }
 
-  var source = new EventSource('/__scorecard__/events');
+  var here = location.pathname.replace(/\/index\.html$/, '/');
+  var source = new EventSource('/__scorecard__/events?page=' + encodeURIComponent(here));
   source.onmessage = function (event) {
     var state = JSON.parse(event.data);
     if (state.problems.length) { show(state.problems); return; }
-    if (loaded !== null && state.build !== loaded) { source.close(); location.reload(); return; }
+    // This page may be on disk ahead of the build under way: then it shows that build.
+    var ahead = state.ahead && state.ahead.pages.indexOf(here) !== -1;
+    var current = ahead ? state.ahead.build : state.build;
+    if (loaded !== null && current !== loaded) { source.close(); location.reload(); return; }
     hide();
   };
 })();

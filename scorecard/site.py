@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any
@@ -86,11 +86,18 @@ _MARKDOWN_ATTRIBUTES = {
 
 
 def render_site(
-    results: Results, paths: Paths, config: Config, pages: pagecache.PageCache | None = None
+    results: Results,
+    paths: Paths,
+    config: Config,
+    pages: pagecache.PageCache | None = None,
+    *,
+    first: Collection[str] = (),
+    ahead: Callable[[dict[str, bytes]], None] | None = None,
 ) -> dict[str, Content]:
     """Every file of the site (relative path -> bytes, or a file to copy); with `pages`,
-    the pages whose inputs did not change come from the previous build."""
-    return _Renderer(results, paths, config, config.language, pages).render()
+    the pages whose inputs did not change come from the previous build. `first`, `ahead`:
+    see _Renderer.render."""
+    return _Renderer(results, paths, config, config.language, pages).render(first, ahead)
 
 
 class _Renderer:
@@ -112,27 +119,43 @@ class _Renderer:
         self._source_cells: dict[Source, Markup] = {}
         self.pages_cache = pages
         self._country_keys: dict[str, str] = {}  # country page -> its key in the page cache
+        self._ahead: dict[str, bytes] = {}  # pages other than country pages, made ahead
 
     @cached_property
     def view(self) -> SiteView:
         return site_view(self.results)
 
-    def render(self) -> dict[str, Content]:
+    def render(
+        self, first: Collection[str] = (), ahead: Callable[[dict[str, bytes]], None] | None = None
+    ) -> dict[str, Content]:
         """Every file. Pages whose inputs did not change since the previous build come from
         its bundle (scorecard.pagecache). On two processors a forked child makes the
         downloads while this process makes the other pages, then both make country pages
-        until none are left (scorecard.parallel.fork_sharing)."""
+        until none are left (scorecard.parallel.fork_sharing).
+
+        `first` (site paths) with `ahead`: those pages are made before any other and given
+        to `ahead` as soon as they are (`serve` writes the open and edited pages at once);
+        the files returned are the same either way.
+        """
         self.files.update(static_files(self.paths.static))
         site_key = self.pages_cache.site_key if self.pages_cache is not None else ""
         self.env.get_template("country.html")  # compiled once, before the work is shared out
         if site_key:  # the country pages' common key, made once before the work is shared out
             _ = self._country_globals_key
+        countries = {f"countries/{c.iso3}/index.html": c for c in self.view.countries}
+        made: dict[str, tuple[str, str, bytes | None]] = {}  # country pages made ahead
+        if first and ahead is not None:
+            made = self._make_ahead(first, countries, ahead)
         # Pages from the bundle come back as None: this process has them already.
         downloads, pages = parallel.fork_sharing(
-            self.view.countries, self._country_page, self._downloads, self._pages
+            [c for path, c in countries.items() if path not in made],
+            self._country_page,
+            self._downloads,
+            self._pages,
         )
-        for path, key, html in pages:
-            self._keep_country(path, key, html)
+        made.update((page[0], page) for page in pages)
+        for path in countries:
+            self._keep_country(*made[path])
         self.files.update(downloads)
         self._meta_files()
         if self.pages_cache is not None:
@@ -146,6 +169,28 @@ class _Renderer:
             )
             self.pages_cache.save()
         return self.files
+
+    def _make_ahead(
+        self,
+        first: Collection[str],
+        countries: dict[str, CountryView],
+        ahead: Callable[[dict[str, bytes]], None],
+    ) -> dict[str, tuple[str, str, bytes | None]]:
+        """Make the pages of `first` that exist (the others are ignored), give them to
+        `ahead`; returns the country pages made (as _country_page does)."""
+        made: dict[str, tuple[str, str, bytes | None]] = {}
+        others = self._site_pages()
+        for path in sorted(first):
+            if path in countries:
+                made[path] = self._country_page(countries[path])
+            elif path in others:
+                self._ahead[path] = others[path]()
+        given = dict(self._ahead)
+        for path, key, html in made.values():
+            given[path] = self._bundled(key) if html is None else html
+        if given:
+            ahead(given)
+        return made
 
     @cached_property
     def _country_globals_key(self) -> str:
@@ -169,80 +214,103 @@ class _Renderer:
     def _keep_country(self, path: str, key: str, html: bytes | None) -> None:
         """Keep a country page; None: the previous build's page under `key`."""
         if html is None:
-            assert self.pages_cache is not None  # None comes only from the bundle
-            html = self.pages_cache.get(key)
-            assert html is not None
+            html = self._bundled(key)
         self._keep(path, html)
         if key:
             self._country_keys[path] = key
             if self.pages_cache is not None:
                 self.pages_cache.keep(key, html)
 
+    def _bundled(self, key: str) -> bytes:
+        """The previous build's page under `key` (a country page came back as None)."""
+        assert self.pages_cache is not None  # None comes only from the bundle
+        html = self.pages_cache.get(key)
+        assert html is not None
+        return html
+
     def _pages(self) -> None:
-        """Every page but the country pages."""
-        map_figure, scores_data = self._map_figure(), self._weights_data()  # shared by pages
-        self._page("index.html", "overview.html", page="overview", **self._world_map())
-        spotlights = self._spotlights
-        self._page("lens/index.html", "lens.html", page="lens")
-        for spotlight in spotlights.values():
-            self._spotlight(spotlight)
+        """Every page but the country pages (those made ahead come from `self._ahead`)."""
+        for path, make in self._site_pages().items():
+            html = self._ahead.pop(path, None)
+            self._keep(path, make() if html is None else html, listed=path != "404.html")
+
+    def _site_pages(self) -> dict[str, Callable[[], bytes]]:
+        """Every page but the country pages, in the order they are made: path -> maker."""
+        pages: dict[str, Callable[[], bytes]] = {}
+
+        def add(
+            path: str, template: str, page: str, context: Callable[[], dict[str, Any]] = dict
+        ) -> None:
+            pages[path] = lambda: self._html(path, template, page, **context())
+
+        add("index.html", "overview.html", "overview", self._world_map)
+        add("lens/index.html", "lens.html", "lens")
+        spotlights = list(self._spotlights.values())
+        for spotlight in spotlights:
+            path = f"spotlights/{spotlight.iso3}/index.html"
+            pages[path] = lambda s=spotlight: self._spotlight(s)  # type: ignore[misc]
         if spotlights:
-            self._page(
+            add(
                 "spotlights/index.html",
                 "spotlights.html",
-                page="spotlight",
-                spotlights=list(spotlights.values()),
+                "spotlight",
+                lambda: {"spotlights": spotlights},
             )
         for pillar in self.view.pillars:
-            self._page(
+            add(
                 f"pillars/{pillar.id}/index.html",
                 "pillar.html",
-                page="pillar",
-                pillar=pillar,
-                bars=self._pillar_bars(pillar.id),
-                distribution=self._distribution(pillar.id),
+                "pillar",
+                lambda p=pillar: {  # type: ignore[misc]
+                    "pillar": p,
+                    "bars": self._pillar_bars(p.id),
+                    "distribution": self._distribution(p.id),
+                },
             )
-        default = self._compare_default()
-        self._page(
-            "compare/index.html",
-            "compare.html",
-            page="compare",
-            data_json=scores_data,
-            compare_default=default,
-            **self._compare_radar(default),
-        )
-        weights = [p.weight for p in self.view.pillars]
-        self._page(
-            "weights/index.html",
-            "weights.html",
-            page="weights",
-            map_figure=map_figure,
-            data_json=scores_data,
-            max_weight=max(weights),
-            weight_step=_step(weights),
-        )
-        self._page(
+        add("compare/index.html", "compare.html", "compare", self._compare_context)
+        add("weights/index.html", "weights.html", "weights", self._weights_context)
+        add(
             "methodology/index.html",
             "methodology.html",
-            page="methodology",
-            body=_md(self.results.dataset.methodology, headings_from=1),
-            intervals=self._interval_figure(),
-            shares=self._shares(),
-            agreement_figure=self._agreement_figure(),
+            "methodology",
+            lambda: {
+                "body": _md(self.results.dataset.methodology, headings_from=1),
+                "intervals": self._interval_figure(),
+                "shares": self._shares(),
+                "agreement_figure": self._agreement_figure(),
+            },
         )
-        self._page(
+        add(
             "data/index.html",
             "data.html",
-            page="data",
-            column_docs=export.column_docs(self.gettext.gettext),
+            "data",
+            lambda: {"column_docs": export.column_docs(self.gettext.gettext)},
         )
-        self._page(
+        add(
             "contribute/index.html",
             "contribute.html",
-            page="contribute",
-            example_errors=EXAMPLE_ERRORS,
+            "contribute",
+            lambda: {"example_errors": EXAMPLE_ERRORS},
         )
-        self._page("404.html", "404.html", page="404", listed=False)
+        add("404.html", "404.html", "404")
+        return pages
+
+    def _compare_context(self) -> dict[str, Any]:
+        default = self._compare_default()
+        return {
+            "data_json": self._scores_data,
+            "compare_default": default,
+            **self._compare_radar(default),
+        }
+
+    def _weights_context(self) -> dict[str, Any]:
+        weights = [p.weight for p in self.view.pillars]
+        return {
+            "map_figure": self._map_figure(),
+            "data_json": self._scores_data,
+            "max_weight": max(weights),
+            "weight_step": _step(weights),
+        }
 
     # -- pages ----------------------------------------------------------------------------
 
@@ -293,11 +361,6 @@ class _Renderer:
             cell = self._source_cells[source] = macros.source_cell(source)  # type: ignore[attr-defined]
         return cell
 
-    def _page(
-        self, path: str, template: str, page: str, listed: bool = True, **context: Any
-    ) -> None:
-        self._keep(path, self._html(path, template, page, **context), listed)
-
     def _keep(self, path: str, html: bytes, listed: bool = True) -> None:
         self.files[path] = html
         if listed:
@@ -335,7 +398,7 @@ class _Renderer:
         base = self.config.repository.rstrip("/")
         return lambda file: f"{base}/{kind}/{self.config.branch}/{file}"
 
-    def _spotlight(self, spotlight: Spotlight) -> None:
+    def _spotlight(self, spotlight: Spotlight) -> bytes:
         _ = self.gettext.gettext
         country = self.view.country(spotlight.iso3)
         tracks = dict(spotlight.tracks)
@@ -376,7 +439,7 @@ class _Renderer:
                 for m in spotlight.measures
                 if m.target in {t.id for t in targets}
             ]
-        self._page(
+        return self._html(
             f"spotlights/{spotlight.iso3}/index.html",
             "spotlight.html",
             page="spotlight",
@@ -559,7 +622,8 @@ class _Renderer:
             )
         )
 
-    def _weights_data(self) -> str:
+    @cached_property
+    def _scores_data(self) -> str:
         """The scores the browser needs to re-weight, compare and re-draw, as JSON."""
         view = self.view
         framework = self.results.dataset.framework

@@ -150,3 +150,35 @@ def test_country_codes_replace_the_iso_list(data):
     codes = {"XAA", "DEU", "ITA"}
     dataset, _ = load_dataset(data, today=TODAY, store=None, country_codes=codes)
     assert [c.iso3 for c in dataset.countries] == ["DEU", "ITA", "XAA"]
+
+
+def test_a_remembering_store_keeps_what_it_reads_and_writes_in_memory(tmp_path):
+    folder = tmp_path / "cache"
+    store, disk = cache.Remembering(folder), cache.Store(folder)
+    store.put("written", [1])
+    disk.put("read", {"x": 1})
+    assert store.get("read") == {"x": 1}
+    for key in ("written", "read"):
+        (folder / key).unlink()  # gone from the disk, still in memory
+    assert (store.get("written"), store.get("read")) == ([1], {"x": 1})
+    assert store.has("written") and not disk.has("written")
+    store.keep_only(["read", "never stored"])
+    assert (store.get("written"), store.has("written"), store.get("read")) == (
+        None,
+        False,
+        {"x": 1},
+    )
+    assert store.get("never stored") is None
+
+
+def test_a_remembering_store_reads_only_what_changed(data, tmp_path, monkeypatch):
+    """serve's store: the second validation takes the unchanged files from memory."""
+    store = cache.Remembering(tmp_path / "cache")
+    first = outcome(data, store)
+    read: list[str] = []
+    real = cache.Store.get
+    monkeypatch.setattr(cache.Store, "get", lambda self, key: read.append(key) or real(self, key))
+    assert outcome(data, store) == first and read == []
+    edit(data / "countries/FRA.yaml", "value: 90\n", "value: 91\n")
+    assert outcome(data, store) == outcome(data, None)
+    assert len(read) == 1  # the edited file's new key: not in memory, nor on the disk

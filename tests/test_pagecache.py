@@ -333,3 +333,36 @@ def test_on_two_processors_too(tmp_path, monkeypatch):
     monkeypatch.setattr(pagecache, "for_build", lambda *args: None)
     pipeline.build(replace(paths, out=root / "fresh"), DEFAULT)
     assert tree(root / "site") == tree(root / "fresh")
+
+
+def test_pages_made_first_are_those_of_the_build(project):
+    """`serve` has the open and edited pages made first (site._Renderer.render): each is
+    made once, before any other, and is the page the build keeps, whether it was rendered
+    (Korea's, after an edit to its narrative; the methodology) or comes from the bundle
+    (Japan's, which the edit does not change)."""
+    edit(
+        project.root / "indicators" / "countries" / "KOR.yaml",
+        "is the case that started this",
+        "is the case that began this",
+    )
+    first = {
+        "countries/KOR/index.html",
+        "countries/JPN/index.html",
+        "methodology/index.html",
+        "no/such/page.html",  # ignored
+    }
+    given: list[dict[str, bytes]] = []
+    results = pipeline.compute(project.paths)
+    project.rendered.clear()
+    files = pipeline.render(results, project.paths, DEFAULT, first=first, ahead=given.append)
+    made = list(project.rendered)
+    assert made[:2] == ["countries/KOR/index.html", "methodology/index.html"]
+    assert sorted(made) == sorted(set(made))  # nothing made twice
+    assert "countries/JPN/index.html" not in made
+    assert len(given) == 1 and sorted(given[0]) == sorted(first - {"no/such/page.html"})
+    assert all(files[path] == html for path, html in given[0].items())
+    assert b"is the case that began this" in given[0]["countries/KOR/index.html"]
+    fresh = project.build(cached=False)
+    assert {p: c for p, c in files.items() if isinstance(c, bytes)} == {
+        p: c for p, c in fresh.items() if not p.startswith("assets/")
+    }

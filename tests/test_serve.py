@@ -25,10 +25,21 @@ from typing import Any
 
 import pytest
 
-from scorecard import parallel, pipeline
+from scorecard import cache, parallel, pipeline
 from scorecard.cli import main
 from scorecard.config import Config
-from scorecard.serve import LIVE_JS, Builder, DevServer, Outcome, inject
+from scorecard.serve import (
+    LIVE_JS,
+    Builder,
+    DevServer,
+    LiveState,
+    Outcome,
+    PagesAhead,
+    inject,
+    page_url,
+    site_path,
+)
+from scorecard.write import MARKER, UnsafePathError
 
 from .conftest import FIXTURE, REPO, edit, tree
 
@@ -161,7 +172,7 @@ def test_the_site_on_disk_is_a_normal_build(live, tmp_path, capsys):
 def test_the_script_redirects_and_other_files(live):
     status, headers, body = live.get(LIVE_JS)
     assert (status, headers["Content-Type"]) == (200, "text/javascript; charset=utf-8")
-    assert b"new EventSource('/__scorecard__/events')" in body
+    assert b"new EventSource('/__scorecard__/events?page=' + " in body
     status, headers, _ = live.get("/countries/FRA")
     assert (status, headers["Location"]) == (301, "/countries/FRA/")
     status, _, body = live.get("/data/scores.json")
@@ -230,7 +241,7 @@ def test_a_template_error_names_the_template_and_line(live):
 
 def test_the_event_stream_tells_the_open_page(live):
     connection = http.client.HTTPConnection("127.0.0.1", live.port, timeout=TIMEOUT)
-    connection.request("GET", "/__scorecard__/events")
+    connection.request("GET", "/__scorecard__/events?page=%2F")  # the overview is open
     response = connection.getresponse()
     assert response.getheader("Content-Type") == "text/event-stream"
 
@@ -246,12 +257,21 @@ def test_the_event_stream_tells_the_open_page(live):
 
     try:
         first = event_until(lambda e: True)  # the state at once, on connecting
-        assert set(first) == {"build", "problems"}
+        assert set(first) == {"build", "problems", "ahead"}
+        assert wait_until(lambda: live.server.state.open_pages() == ["/"], "the open page")
+        # The open page and the edited country's page are written ahead of the others.
+        edit(live.root / "indicators/countries/FRA.yaml", "name: France", "name: République")
+        ahead = event_until(lambda e: e["ahead"] is not None)
+        assert ahead["ahead"]["pages"] == ["/", "/countries/FRA/"]
+        assert ahead["build"] == first["build"] != ahead["ahead"]["build"]
+        built = event_until(lambda e: e["ahead"] is None)
+        assert (built["build"], built["problems"]) == (ahead["ahead"]["build"], [])
+
         edit(live.root / "indicators/countries/FRA.yaml", "value: 90\n", "value: '90'\n")
         event_until(lambda e: e["problems"][:1] == [QUOTED_PROBLEM])
         edit(live.root / "indicators/countries/FRA.yaml", "value: '90'\n", "value: 90\n")
-        fixed = event_until(lambda e: e["problems"] == [])
-        assert fixed["build"] != first["build"]
+        fixed = event_until(lambda e: e["problems"] == [] and e["ahead"] is None)
+        assert fixed["build"] not in (first["build"], built["build"])
     finally:
         connection.close()
 
@@ -272,6 +292,138 @@ def test_a_rebuild_after_an_edit_is_a_normal_build_of_the_edited_data(tmp_path, 
     assert builder.build({data}).ok
     assert main(["build", "-q", "--out", str(tmp_path / "plain")], project=root) == 0
     assert tree(root / "site") == tree(tmp_path / "plain")
+
+
+def test_a_rebuild_reads_only_the_edited_file_from_the_cache(tmp_path, monkeypatch):
+    root = copy_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    builder = Builder(pipeline.Paths.for_project(root), Config())
+    assert builder.build().ok
+    read: list[str] = []
+    real = cache.Store.get
+
+    def get(store: cache.Store, key: str) -> object:
+        if store.folder.name == "countries":  # validated country files
+            read.append(key)
+        return real(store, key)
+
+    monkeypatch.setattr(cache.Store, "get", get)
+    data = root / "indicators/countries/FRA.yaml"
+    edit(data, "name: France", "name: République")
+    assert builder.build({data}).ok
+    assert len(read) == 1  # the others are in the Builder's memory
+
+
+def test_an_edited_country_page_is_written_before_the_rest_of_the_site(tmp_path, monkeypatch):
+    root = copy_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    builder = Builder(pipeline.Paths.for_project(root), Config())
+    assert builder.build().ok
+    site, data = root / "site", root / "indicators/countries/FRA.yaml"
+    seen = []
+
+    def on_ahead(pages: list[str]) -> None:  # what is on disk when the pages are announced
+        shown = ["République" in (site / p).read_text(encoding="utf-8") for p in pages]
+        seen.append((pages, shown, "République" in (site / "index.html").read_text("utf-8")))
+
+    builder.on_ahead = on_ahead
+    edit(data, "name: France", "name: République")
+    assert builder.build({data}, first=["no/such/page.html"]).ok
+    assert seen == [(["countries/FRA/index.html"], [True], False)]
+    assert "République" in (site / "index.html").read_text(encoding="utf-8")
+
+    # A change to the look: the open pages go first (if they changed).
+    seen.clear()
+    edit(root / "templates/compare.html", "{% block main %}", "{% block main %}<!-- new -->")
+    changed = {root / "templates/compare.html"}
+    assert builder.build(changed, first=["compare/index.html", "index.html"]).ok
+    assert [pages for pages, _, _ in seen] == [["compare/index.html"]]
+
+
+def test_pages_written_ahead_are_put_back_when_the_build_then_fails(tmp_path, monkeypatch):
+    root = copy_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    builder = Builder(pipeline.Paths.for_project(root), Config())
+    assert builder.build().ok
+    before, announced = tree(root / "site"), []
+    builder.on_ahead = announced.append
+
+    def full_disk(out: Path, files: object) -> bool:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pipeline, "write", full_disk)
+    data = root / "indicators/countries/FRA.yaml"
+    edit(data, "name: France", "name: République")
+    outcome = builder.build({data})
+    assert (outcome.ok, outcome.lines) == (False, ["error: [Errno 28] No space left on device"])
+    assert announced == [["countries/FRA/index.html"]]  # it was written, then put back
+    assert tree(root / "site") == before
+
+
+def test_pages_ahead_replace_only_pages_that_exist_and_changed(tmp_path):
+    out = tmp_path / "site"
+    ahead = PagesAhead(out)
+    assert ahead.write({"index.html": b"new"}) == []  # no site yet: the build makes it
+    (out / "data").mkdir(parents=True)
+    (out / MARKER).write_bytes(b"{}")
+    (out / "index.html").write_bytes(b"old")
+    (out / "same.html").write_bytes(b"same")
+    pages = {"index.html": b"new", "same.html": b"same", "countries/NEW/index.html": b"a new page"}
+    assert ahead.write(pages) == ["index.html"]
+    assert tree(out) == {MARKER: b"{}", "index.html": b"new", "same.html": b"same"}
+    assert ahead.write({"index.html": b"newer"}) == ["index.html"]
+    ahead.restore()
+    assert tree(out) == {MARKER: b"{}", "index.html": b"old", "same.html": b"same"}
+    with pytest.raises(UnsafePathError):
+        ahead.write({"../outside.html": b"x"})
+
+
+def test_the_state_numbers_builds_and_pages_on_disk_ahead_of_theirs():
+    state = LiveState()
+    session = state.build_id().rsplit("-", 1)[0]
+    state.built()
+    assert state.build_id() == state.build_id("/countries/FRA/") == f"{session}-1"
+    state.ahead(["/countries/FRA/"])
+    assert state.build_id("/countries/FRA/") == f"{session}-2"  # served during the build
+    assert state.build_id("/") == f"{session}-1"
+    assert state.snapshot() == {
+        "build": f"{session}-1",
+        "problems": [],
+        "ahead": {"build": f"{session}-2", "pages": ["/countries/FRA/"]},
+    }
+    state.built()  # the page shown ahead is this build's: it is not reloaded again
+    assert state.build_id("/countries/FRA/") == state.build_id("/") == f"{session}-2"
+    assert state.snapshot()["ahead"] is None
+    state.ahead(["/"])
+    state.failed(["error: the disk is full"])  # the Builder put the page back
+    assert state.build_id("/") == f"{session}-2"
+    state.built()
+    assert state.build_id("/") == f"{session}-4"  # not 3: a page may have shown that one
+
+
+def test_the_state_knows_the_open_pages():
+    state = LiveState()
+    with state.open("/"), state.open("/"), state.open("/compare/"):
+        assert state.open_pages() == ["/", "/compare/"]
+        with state.open("/compare/"):
+            pass
+        assert state.open_pages() == ["/", "/compare/"]
+    with pytest.raises(OSError), state.open("/"):  # the browser went away
+        raise OSError("broken pipe")
+    assert state.open_pages() == []
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("/", "index.html"),
+        ("/countries/FRA/", "countries/FRA/index.html"),
+        ("/404.html", "404.html"),
+    ],
+)
+def test_page_urls_and_site_paths(url, path):
+    assert (site_path(url), "/" + page_url(path)) == (path, url)
+    assert page_url(url + "index.html" if url.endswith("/") else url) == url
 
 
 def test_a_change_to_the_look_reuses_the_scores(tmp_path, monkeypatch):
@@ -295,7 +447,9 @@ def test_serve_builds_in_a_child_process_and_here_once_it_is_gone(tmp_path, monk
     monkeypatch.setattr(parallel, "can_fork", lambda: True)  # as on any POSIX multi-core
     server = DevServer(pipeline.Paths.for_project(root), Config(), "127.0.0.1", 0)
     broken = Outcome(False, ["error: built in this process"])
-    monkeypatch.setattr(Builder, "build", lambda self, changed=(): broken)  # here, not there
+    monkeypatch.setattr(
+        Builder, "build", lambda self, changed=(), first=(): broken
+    )  # here, not there
     try:
         assert server._builds is not None
         outcome = server.build()

@@ -4,13 +4,16 @@ banner over the last good page, and the page's own Content-Security-Policy is re
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from scorecard import pipeline
+
 from ..conftest import edit
-from ..test_serve import QUOTED_PROBLEM, TIMEOUT, Live, copy_project
+from ..test_serve import QUOTED_PROBLEM, TIMEOUT, Live, copy_project, wait_until
 
 BANNER = "#scorecard-live-problems"
 
@@ -46,3 +49,54 @@ def test_an_edit_reloads_the_page_and_a_mistake_shows_over_it(open_page, live):
     # A reload cancels what is still loading (always the event stream): aborted, not failed.
     assert {reason for _, reason in failures} <= {"net::ERR_ABORTED"}
     assert (log.outside, log.console_errors, log.page_errors) == ([], [], [])
+
+
+def test_the_open_page_reloads_ahead_of_the_build_and_once(open_page, tmp_path, monkeypatch):
+    """The open page is written ahead of the rest of the build and reloads then (the build
+    is held before writing the site until the test lets it go); when the build is done,
+    the page is already that build's and does not reload again."""
+    gate = tmp_path / "hold"
+    real_write = pipeline.write
+
+    def held_write(out: Path, files: object) -> bool:  # runs in the server's build process
+        deadline = time.monotonic() + TIMEOUT
+        while gate.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return real_write(out, files)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "write", held_write)
+    root = copy_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    live = Live(root)
+    try:
+        page, log = open_page(live.server.url + "countries/FRA/")
+        loads: list[str] = []
+        page.on("load", lambda loaded: loads.append(loaded.url))
+        wait = int(TIMEOUT * 1000)
+
+        def shown_build() -> str:
+            return page.get_attribute("script[data-build]", "data-build") or ""
+
+        def done(build: str) -> bool:  # the server's build is over, and it is the page's
+            state = live.state()
+            return state["ahead"] is None and state["build"] == build
+
+        gate.touch()
+        edit(root / "indicators/countries/FRA.yaml", "name: France", "name: République")
+        page.wait_for_function("() => document.title.startsWith('République')", timeout=wait)
+        held = live.state()
+        assert held["ahead"] == {"build": shown_build(), "pages": ["/countries/FRA/"]}
+        assert "République" not in live.page("/")  # the rest of the site: not yet
+        gate.unlink()
+        wait_until(lambda: done(shown_build()), "the build of the edit to finish")
+        assert "République" in live.page("/")
+        first_build = shown_build()
+        # Another file's edit: a new build, one more reload (a second reload for the first
+        # build would have come before it: the page hears of the builds in order).
+        edit(root / "indicators/countries/DEU.yaml", "name: Germany", "name: Deutschland")
+        wait_until(lambda: shown_build() != first_build and done(shown_build()), "a build")
+        assert loads == [live.server.url + "countries/FRA/"] * 2
+        assert (log.outside, log.console_errors, log.page_errors) == ([], [], [])
+    finally:
+        gate.unlink(missing_ok=True)
+        live.close()
