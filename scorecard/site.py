@@ -130,8 +130,9 @@ class _Renderer:
     ) -> dict[str, Content]:
         """Every file. Pages whose inputs did not change since the previous build come from
         its bundle (scorecard.pagecache). On two processors a forked child makes the
-        downloads while this process makes the other pages, then both make country pages
-        until none are left (scorecard.parallel.fork_sharing).
+        downloads (and writes the result cache's new entry) while this process makes the
+        other pages, then both make country pages until none are left
+        (scorecard.parallel.fork_sharing).
 
         `first` (site paths) with `ahead`: those pages are made before any other and given
         to `ahead` as soon as they are (`serve` writes the open and edited pages at once);
@@ -146,11 +147,17 @@ class _Renderer:
         made: dict[str, tuple[str, str, bytes | None]] = {}  # country pages made ahead
         if first and ahead is not None:
             made = self._make_ahead(first, countries, ahead)
+        save_results = self.results.take_unsaved()  # computed by now: the view needed them
+
+        def there() -> dict[str, bytes]:
+            save_results()  # the result cache's new entry, off the build's critical path
+            return self._downloads()
+
         # Pages from the bundle come back as None: this process has them already.
         downloads, pages = parallel.fork_sharing(
             [c for path, c in countries.items() if path not in made],
             self._country_page,
-            self._downloads,
+            there,
             self._pages,
         )
         made.update((page[0], page) for page in pages)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scorecard import cache, pipeline, resultcache
+from scorecard import cache, parallel, pipeline, resultcache
 from scorecard.config import Config
 
 from .conftest import REPO, edit, modules_a_build_loads, tree
@@ -24,8 +24,10 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> cache.Store:
 
 
 def compute(data: Path) -> pipeline.Results:
+    """Compute (or read back), and write new results to the cache as rendering does."""
     results = pipeline.compute(pipeline.Paths.for_project(REPO, data))
     assert results.computed.scores  # made (or read back) when first read
+    results.take_unsaved()()
     return results
 
 
@@ -45,6 +47,30 @@ def test_unchanged_data_reads_its_results_back(data, store, monkeypatch):
     again = compute(data)
     assert again == first
     assert again.scores[0].composite is not None and again.intervals
+
+
+def test_new_results_are_written_once_by_whoever_takes_them(data, store):
+    results = pipeline.compute(pipeline.Paths.for_project(REPO, data))
+    save = results.take_unsaved()
+    save()  # nothing computed yet: nothing to write
+    assert not store.folder.exists()
+    assert results.computed.scores
+    assert not store.folder.exists()  # computing writes nothing itself
+    save = results.take_unsaved()
+    results.take_unsaved()()  # taken already: nothing
+    assert not store.folder.exists()
+    save()
+    assert [p.name for p in store.folder.iterdir()] == [resultcache.key(results.dataset)]
+
+
+@pytest.mark.parametrize("fork", [True, False])
+def test_a_build_writes_the_new_results(data, store, monkeypatch, fork):
+    """Rendering's forked child writes them while the build makes pages (on one processor,
+    the build itself); either way the next computation reads them back."""
+    monkeypatch.setattr(parallel, "can_fork", lambda: fork)
+    pipeline.build(pipeline.Paths.for_project(REPO, data, data.parent / "site"), Config())
+    forbid_computing(monkeypatch)
+    assert [p.name for p in store.folder.iterdir()] == [resultcache.key(compute(data).dataset)]
 
 
 def test_read_back_scores_point_at_the_datasets_own_observations(data, store):
