@@ -12,7 +12,7 @@ import gc
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from . import pagecache, parallel, resultcache
 from .cache import Store, default_store
@@ -31,9 +31,6 @@ from .errors import Problem
 from .model import Country, Dataset, Framework
 from .validate import load_dataset
 from .write import Content, static_files, write_site
-
-if TYPE_CHECKING:  # numpy loads only for the Monte Carlo runs
-    from .sensitivity import Intervals
 
 
 @dataclass(frozen=True)
@@ -222,22 +219,27 @@ def compute_results(dataset: Dataset, unranked: Unranked | None = None) -> resul
         meanwhile["layers"] = layer_scores(framework, scores)
         meanwhile["matrix"] = lens_matrix(framework, scores)
 
-    analysis = parallel.fork_while(lambda: _rank_intervals(framework, scores), here)
+    composite, pillars = parallel.fork_while(lambda: _rank_intervals(framework, scores), here)
     return resultcache.Computed(
         scores,
-        analysis.composite,
-        analysis.pillars,
+        composite,
+        pillars,
         meanwhile["layers"],
         meanwhile["editions"],
         meanwhile["matrix"],
     )
 
 
-def _rank_intervals(framework: Framework, scores: list[CountryScore]) -> Intervals:
-    """The Monte Carlo rank intervals (sensitivity.analyse); numpy is imported only here."""
+def _rank_intervals(
+    framework: Framework, scores: list[CountryScore]
+) -> tuple[dict[str, RankInterval], dict[str, dict[str, RankInterval]]]:
+    """The Monte Carlo rank intervals (sensitivity.analyse): the composite's and each
+    pillar's. numpy is imported only here; the intervals come back as plain mappings, since
+    reading back a sensitivity.Intervals in the build's process would import it there."""
     from .sensitivity import analyse
 
-    return analyse(framework, scores)
+    analysis = analyse(framework, scores)
+    return analysis.composite, analysis.pillars
 
 
 def _unranked_scorer(

@@ -27,7 +27,7 @@ from scorecard import compute, parallel, pipeline, site, validate, yamlsafe
 from scorecard.config import Config
 from scorecard.validate import load_dataset
 
-from .conftest import REPO, tree
+from .conftest import REPO, modules_a_build_loads, tree
 
 
 @given(st.text(alphabet="0123456789+-.eExXoOabfinNlLtTrRuUsS~_:, ", max_size=8))
@@ -165,6 +165,17 @@ def test_results_are_the_same_with_the_monte_carlo_runs_in_a_child(monkeypatch):
     assert forks == [1, 1]
     assert two == one
     assert two.intervals and all(two.pillar_intervals.values())  # something was compared
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "fork") or parallel._processors() < 2,
+    reason="on one processor the Monte Carlo runs are the build's own",
+)
+def test_a_cold_build_imports_numpy_only_in_its_second_process(tmp_path):
+    """Reading back what the child computed must not import numpy here (reading back a
+    sensitivity.Intervals did: ~40 ms)."""
+    status, loaded = modules_a_build_loads(tmp_path / "site", tmp_path / "cache", ("numpy",))
+    assert (status, loaded) == (0, [])
 
 
 def test_country_files_are_checked_the_same_in_two_processes(tmp_path, monkeypatch):
