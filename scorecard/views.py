@@ -6,6 +6,7 @@ numbers here; formatting for display happens in the templates' filters.
 
 from __future__ import annotations
 
+import bisect
 import math
 import statistics
 from collections.abc import Iterable
@@ -107,6 +108,29 @@ class SiteView:
     def peer_groups(self, iso3: str) -> list[PeerComparison]:
         """The country against each group it belongs to, and against its region."""
         return peer_comparisons(self, self.country(iso3))
+
+    def peer_group(self, group_id: str, members: Iterable[str], rows: list[str]) -> PeerGroup:
+        """A peer group's members with a published composite, prepared once per build."""
+        key = ("group", group_id)
+        if key not in self._peer_groups:
+            views = (self._by_iso[m] for m in set(members) if m in self._by_iso)
+            published = sorted(
+                (c for c in views if c.score.composite is not None),
+                key=lambda c: self._position[c.iso3],
+            )
+            self._peer_groups[key] = PeerGroup(published, rows)
+        return self._peer_groups[key]
+
+    def region_group(self, region: str, rows: list[str]) -> PeerGroup:
+        """A region's countries with a published composite, prepared once per build."""
+        key = ("region", region)
+        if key not in self._peer_groups:
+            self._peer_groups[key] = PeerGroup(self._published.get(region, []), rows)
+        return self._peer_groups[key]
+
+    @cached_property
+    def _peer_groups(self) -> dict[tuple[str, str], PeerGroup]:
+        return {}
 
     def trend(self, iso3: str) -> list[TrendPoint]:
         """The country's composite and pillars in each year the scorecard can be computed."""
@@ -354,65 +378,108 @@ class PeerComparison:
 
 def peer_comparisons(site: SiteView, country: CountryView) -> list[PeerComparison]:
     framework = site.dataset.framework
+    rows = ["composite", *(p.id for p in framework.pillars)]
     groups = [
-        (g.id, g.name, g.basis, set(g.members))
+        (g.id, g.name, g.basis, site.peer_group(g.id, g.members, rows))
         for g in framework.peer_groups
         if country.iso3 in g.members
     ]
-    region = {c.iso3 for c in site._published.get(country.country.region, [])}
+    region = country.country.region
     groups.append(
-        (
-            f"region-{country.country.region.lower()}",
-            country.country.region,
-            "UN M49 region",
-            region,
-        )
+        (f"region-{region.lower()}", region, "UN M49 region", site.region_group(region, rows))
     )
     result = []
-    for group_id, name, basis, members in groups:
-        # From the members (not from every country: that made all country pages O(n²)),
-        # in table order.
-        found = (site._by_iso[m] for m in members if m in site._by_iso and m != country.iso3)
-        others = [
-            c
-            for c in sorted(found, key=lambda c: site._position[c.iso3])
-            if c.score.composite is not None
-        ]
+    for group_id, name, basis, group in groups:
+        others = group.others(country.iso3)
         if not others:
             continue
-        rows = [
-            _peer_row("composite", country.score.composite, [c.score.composite for c in others])
-        ]
-        rows += [
-            _peer_row(
-                p.id,
-                country.score.pillars[p.id].score,
-                [c.score.pillars[p.id].score for c in others],
-            )
-            for p in framework.pillars
-        ]
-        closest = sorted(
-            others,
-            key=lambda c: (abs((c.score.composite or 0) - (country.score.composite or 0)), c.iso3),
-        )
+        own = {row: _row_score(country, row) for row in rows}
         result.append(
             PeerComparison(
                 group_id,
                 name,
                 basis,
-                tuple(c.iso3 for c in others),
-                rows,
-                [country.iso3] + [c.iso3 for c in closest[:4]],
+                others,
+                [
+                    _peer_row(row, own[row], group.median_without(row, country.iso3, own[row]))
+                    for row in rows
+                ],
+                [country.iso3, *group.closest(country.iso3, country.score.composite or 0, 4)],
             )
         )
     return result
 
 
-def _peer_row(label: str, score: float | None, others: list[float | None]) -> PeerRow:
-    present = [v for v in others if v is not None]
-    median = statistics.median(present) if present else None
+def _row_score(country: CountryView, row: str) -> float | None:
+    """A peer row's score: the composite's, or a pillar's."""
+    return country.score.composite if row == "composite" else country.score.pillars[row].score
+
+
+def _peer_row(label: str, score: float | None, median: float | None) -> PeerRow:
     difference = None if score is None or median is None else score - median
     return PeerRow(label, score, median, difference)
+
+
+class PeerGroup:
+    """A group's members with a published composite, prepared once for all of them: each
+    member's page compares it with the others (their medians, the closest composites),
+    which, member by member from the group's list, made the country pages O(n²) in the
+    size of their regions."""
+
+    def __init__(self, members: list[CountryView], rows: list[str]):
+        self.iso3s = tuple(c.iso3 for c in members)  # table order
+        self._scores = {c.iso3: {row: _row_score(c, row) for row in rows} for c in members}
+        self._sorted = {
+            row: sorted(v for c in members if (v := self._scores[c.iso3][row]) is not None)
+            for row in rows
+        }
+        ranked = sorted(
+            (c.score.composite, c.iso3) for c in members if c.score.composite is not None
+        )
+        self._composites = [composite for composite, _ in ranked]
+        self._by_composite = [iso3 for _, iso3 in ranked]
+
+    def others(self, iso3: str) -> tuple[str, ...]:
+        """The members but `iso3`, in table order."""
+        if iso3 not in self._scores:
+            return self.iso3s
+        at = self.iso3s.index(iso3)
+        return self.iso3s[:at] + self.iso3s[at + 1 :]
+
+    def median_without(self, row: str, iso3: str, score: float | None) -> float | None:
+        """statistics.median of the other members' scores on `row` (None without any)."""
+        values = self._sorted[row]
+        skip = count = len(values)
+        if score is not None and iso3 in self._scores:  # its score is among them: left out
+            skip, count = bisect.bisect_left(values, score), count - 1
+        if count == 0:
+            return None
+
+        def at(k: int) -> float:  # the k-th of the sorted others
+            return values[k if k < skip else k + 1]
+
+        middle = count // 2
+        return at(middle) if count % 2 else (at(middle - 1) + at(middle)) / 2
+
+    def closest(self, iso3: str, composite: float, n: int) -> list[str]:
+        """The `n` other members with the composites nearest `composite`, nearest first
+        (ties: by ISO code); as sorting every other member would give, from at most `n`
+        on each side of it (and what ties with the last of those)."""
+        values, codes = self._composites, self._by_composite
+        split = bisect.bisect_left(values, composite)
+        found: list[tuple[float, str]] = []
+        for step, start in ((-1, split - 1), (1, split)):
+            taken, last = 0, -1.0
+            k = start
+            while 0 <= k < len(values):
+                distance = abs(values[k] - composite)
+                if taken >= n and distance != last:
+                    break
+                if codes[k] != iso3:
+                    found.append((distance, codes[k]))
+                    taken, last = taken + 1, distance
+                k += step
+        return [code for _, code in sorted(found)[:n]]
 
 
 # -- agreement with other indices -------------------------------------------------------------

@@ -8,6 +8,7 @@ ownership = foreign_cloud, privacy_law; stack = open_data.
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import replace
 from math import log10
 from types import SimpleNamespace
@@ -26,7 +27,14 @@ from scorecard.compute import (
 from scorecard.model import Dataset, Observation, OtherIndex, Source
 from scorecard.pipeline import editions
 from scorecard.validate import files_checked
-from scorecard.views import PeerRow, agreement, lens_verdict, site_view, spearman
+from scorecard.views import (
+    PeerGroup,
+    PeerRow,
+    agreement,
+    lens_verdict,
+    site_view,
+    spearman,
+)
 
 from .conftest import edit, problems
 from .test_compute import SMALL
@@ -124,6 +132,60 @@ def test_lens_verdict_against_the_median(score, median, verdict):
 )
 def test_peer_verdicts(difference, verdict):
     assert PeerRow("compute", 50, 50, difference).verdict == verdict
+
+
+def _member(iso3: str, composite: float | None, pillar: float | None = None) -> SimpleNamespace:
+    """What PeerGroup reads of a CountryView."""
+    pillars = {"talent": SimpleNamespace(score=pillar)}
+    return SimpleNamespace(iso3=iso3, score=SimpleNamespace(composite=composite, pillars=pillars))
+
+
+def test_a_peer_group_by_hand():
+    # Table order AAA, BBB, CCC, DDD; BBB's page compares it with the other three.
+    group = PeerGroup(
+        [_member("AAA", 60, 1), _member("BBB", 50, 9), _member("CCC", 40), _member("DDD", 50, 5)],
+        ["composite", "talent"],
+    )
+    assert group.others("BBB") == ("AAA", "CCC", "DDD")
+    assert group.others("ZZZ") == ("AAA", "BBB", "CCC", "DDD")  # not a member
+    assert group.median_without("composite", "BBB", 50) == 50  # of 60, 40, 50
+    assert group.median_without("talent", "BBB", 9) == 3  # of 1 and 5 (CCC has none)
+    assert group.median_without("talent", "ZZZ", 2) == 5  # of 1, 9 and 5
+    # DDD at 0 points; AAA and CCC both at 10: the ISO code decides.
+    assert group.closest("BBB", 50, 4) == ["DDD", "AAA", "CCC"]
+    assert group.closest("BBB", 50, 2) == ["DDD", "AAA"]
+    assert group.closest("ZZZ", 41, 2) == ["CCC", "BBB"]  # BBB before DDD: both 9 away
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.0, 10.0, 12.5, 15.0, 15.0, 20.0, 100.0]),
+            st.none() | st.sampled_from([0.0, 5.0, 5.0, 7.5, 60.0]),
+        ),
+        max_size=12,
+    ),
+    st.sampled_from([0.0, 12.5, 13.0, 15.0, 99.0]),
+    st.integers(1, 5),
+)
+def test_a_peer_group_gives_what_every_other_member_gives_sorted(scores, target, n):
+    """Medians and the closest members, from the prepared group and by brute force, for
+    every member and for a country outside the group (many ties, on purpose)."""
+    members = [_member(f"C{k:02d}", c, p) for k, (c, p) in enumerate(scores)]
+    group = PeerGroup(members, ["composite", "talent"])
+    for country in [*members, _member("OUT", target, target)]:
+        others = [m for m in members if m.iso3 != country.iso3]
+        assert group.others(country.iso3) == tuple(m.iso3 for m in others)
+        for row, score in (
+            ("composite", lambda m: m.score.composite),
+            ("talent", lambda m: m.score.pillars["talent"].score),
+        ):
+            present = [score(m) for m in others if score(m) is not None]
+            expected = statistics.median(present) if present else None
+            assert group.median_without(row, country.iso3, score(country)) == expected
+        composite = country.score.composite
+        nearest = sorted(others, key=lambda m: (abs(m.score.composite - composite), m.iso3))
+        assert group.closest(country.iso3, composite, n) == [m.iso3 for m in nearest[:n]]
 
 
 def test_spearman_by_hand_with_ties():
