@@ -314,6 +314,22 @@ def test_a_rebuild_reads_only_the_edited_file_from_the_cache(tmp_path, monkeypat
     assert len(read) == 1  # the others are in the Builder's memory
 
 
+def test_serve_imports_numpy_once_for_every_rebuild():
+    """The Monte Carlo runs of each rebuild happen in a child forked from the Builder's
+    process: numpy is imported there once, not in every child."""
+    probe = (
+        "import sys; from pathlib import Path; from scorecard import pipeline, serve;"
+        "from scorecard.config import Config;"
+        "assert 'numpy' not in sys.modules;"
+        "serve.Builder(pipeline.Paths.for_project(Path('.')), Config());"
+        "print('numpy' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split() == ["True"]
+
+
 def test_an_edited_country_page_is_written_before_the_rest_of_the_site(tmp_path, monkeypatch):
     root = copy_project(tmp_path / "project")
     monkeypatch.chdir(root)
