@@ -236,9 +236,10 @@ def values_csv(dataset: Dataset, scores: list[CountryScore]) -> bytes:
         for indicator in dataset.framework.indicators:
             used = by_iso[country.iso3].indicators.get(indicator.id)
             for obs in sorted(country.indicators.get(indicator.id, ()), key=lambda o: o.year):
-                # Equal, not the same object: serve keeps unchanged countries' scores,
-                # made from an earlier reading of the same file.
-                scored = used if used is not None and used.observation == obs else None
+                # The same object, or an equal one: serve keeps unchanged countries'
+                # scores, made from an earlier reading of the same file.
+                same = used is not None and (used.observation is obs or used.observation == obs)
+                scored = used if same else None
                 rows.append(
                     _value_row(
                         country.iso3,
