@@ -1,12 +1,13 @@
 """The development server: build, serve on 127.0.0.1, watch, rebuild, reload the open page.
 
-The site on disk is exactly what `python build.py` writes. Live reload lives only in the
-responses of this server: every HTML page it sends gets one external script (served from
-the reserved path /__scorecard__/, so the pages' `script-src 'self'` allows it), and its
-Content-Security-Policy's `connect-src` is set to 'self' (as the site's own policy says,
-should that ever be tightened) so that the script can listen to the server's events
-(Server-Sent Events). When a rebuild fails, the previous site stays
-on disk and keeps being served, and the script shows the problems in a banner over the page.
+Once a build is done, the site on disk is exactly what `python build.py` writes (while it
+runs, the pages written ahead, below, are already the new ones). Live reload lives only in
+the responses of this server: every HTML page it sends gets one external script (served
+from the reserved path /__scorecard__/, so the pages' `script-src 'self'` allows it), and
+its Content-Security-Policy's `connect-src` is set to 'self' (as the site's own policy
+says, should that ever be tightened) so that the script can listen to the server's events
+(Server-Sent Events). When a rebuild fails, the previous site stays on disk and keeps
+being served, and the script shows the problems in a banner over the page.
 
 Watching uses watchfiles (a maintained library, over the operating system's notifications).
 A change to templates, static assets or translations re-renders from the last computed
