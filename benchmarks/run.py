@@ -20,7 +20,8 @@ codes allowed):
   kept running, rebuilds after a value in one country file was edited;
 - serve: the same edit with `python build.py serve` running (N <= 249 only: serve checks
   ISO codes), from writing the file to the country's new page on disk (watching included;
-  serve writes that page ahead of the rest of the site, which follows ~0.3 s later);
+  serve writes that page ahead of the rest of the site);
+- serve, all: the same, until serve's status line says the whole site is written;
 - peak memory: the largest resident set of the build's processes (cold run).
 
 Then page weights for the 200-country site: every file a page loads (HTML, CSS, scripts,
@@ -43,6 +44,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -64,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} processors, load {load_average()}")
     print(
         f"{'N':>5} | {'cold s':>17} | {'warm s':>17} | {'edited s':>17} | {'check s':>17} | "
-        f"{'rebuild s':>17} | {'serve s':>17} | peak MB"
+        f"{'rebuild s':>17} | {'serve s':>17} | {'serve, all s':>17} | peak MB"
     )
     for size in args.sizes:
         data = dataset(size)
@@ -114,14 +116,15 @@ def measure(size: int, data: Path, runs: int, serve: bool) -> list[str]:
             edit_value(scratch, 0)
             edited.append(timed(["build", "--data", str(scratch), "--out", str(site)], cache)[0])
         rebuild = rebuilds(scratch, site, runs, cache)
-        watched = served(scratch, site, runs, cache) if serve else []
+        page, whole = served(scratch, site, runs, cache) if serve else ([], [])
     return [
         spread(cold),
         spread(warm),
         spread(edited),
         spread(check),
         spread(rebuild),
-        spread(watched),
+        spread(page),
+        spread(whole),
         f"{max(peaks):.0f}",
     ]
 
@@ -183,8 +186,9 @@ for n in range({runs}):
     return [float(line) for line in out.stdout.split()]
 
 
-def served(data: Path, site: Path, runs: int, cache: str) -> list[float]:
-    """From saving an edited country file to its new page on disk, with serve running."""
+def served(data: Path, site: Path, runs: int, cache: str) -> tuple[list[float], list[float]]:
+    """From saving an edited country file to its new page on disk, and to the whole site
+    written (serve's status line), with serve running."""
     env = environment(cache)
     port = free_port()
     command = [
@@ -201,18 +205,19 @@ def served(data: Path, site: Path, runs: int, cache: str) -> list[float]:
     with running(command, env) as log:
         wait_for(lambda: "serving" in log.read_text(), 300)
         page = site / "countries" / edit_target(data).stem / "index.html"
-        times = []
+        pages, wholes = [], []
         for n in range(runs):
             before = page.read_bytes()
             time.sleep(0.5)  # let the watcher settle
             edit_value(data, n)
             started = time.perf_counter()
-            wait_for(lambda before=before: _changed(page, before), 60, step=0.002)
-            times.append(time.perf_counter() - started)
-            # The build goes on a moment after the page is on disk (it records what it
-            # wrote in the cache); its status line says it has finished.
-            wait_for(lambda n=n: log.read_text().count("built ") >= n + 2, 60)
-    return times
+            wait_for(partial(_changed, page, before), 60, step=0.002)
+            pages.append(time.perf_counter() - started)
+            # The rest of the site follows the page (serve writes it ahead); the status
+            # line says the build has finished.
+            wait_for(partial(_built, log, n + 2), 60, step=0.002)
+            wholes.append(time.perf_counter() - started)
+    return pages, wholes
 
 
 def edit_target(data: Path) -> Path:
@@ -279,6 +284,11 @@ def wait_for(condition: Callable[[], bool], timeout: float, step: float = 0.05) 
         if time.perf_counter() > deadline:
             raise SystemExit("timed out")
         time.sleep(step)
+
+
+def _built(log: Path, builds: int) -> bool:
+    """Whether serve's log reports `builds` finished builds."""
+    return log.read_text().count("built ") >= builds
 
 
 def _changed(page: Path, before: bytes) -> bool:
