@@ -12,6 +12,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from typing import Any
 
 from .compute import (
@@ -433,11 +434,9 @@ class PeerGroup:
             row: sorted(v for c in members if (v := self._scores[c.iso3][row]) is not None)
             for row in rows
         }
-        ranked = sorted(
+        self._ranked = sorted(  # (composite, ISO code), lowest first; every member has one
             (c.score.composite, c.iso3) for c in members if c.score.composite is not None
         )
-        self._composites = [composite for composite, _ in ranked]
-        self._by_composite = [iso3 for _, iso3 in ranked]
 
     def others(self, iso3: str) -> tuple[str, ...]:
         """The members but `iso3`, in table order."""
@@ -465,18 +464,19 @@ class PeerGroup:
         """The `n` other members with the composites nearest `composite`, nearest first
         (ties: by ISO code); as sorting every other member would give, from at most `n`
         on each side of it (and what ties with the last of those)."""
-        values, codes = self._composites, self._by_composite
-        split = bisect.bisect_left(values, composite)
+        ranked = self._ranked
+        split = bisect.bisect_left(ranked, composite, key=itemgetter(0))
         found: list[tuple[float, str]] = []
         for step, start in ((-1, split - 1), (1, split)):
             taken, last = 0, -1.0
             k = start
-            while 0 <= k < len(values):
-                distance = abs(values[k] - composite)
+            while 0 <= k < len(ranked):
+                value, code = ranked[k]
+                distance = abs(value - composite)
                 if taken >= n and distance != last:
                     break
-                if codes[k] != iso3:
-                    found.append((distance, codes[k]))
+                if code != iso3:
+                    found.append((distance, code))
                     taken, last = taken + 1, distance
                 k += step
         return [code for _, code in sorted(found)[:n]]
