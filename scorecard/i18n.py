@@ -17,11 +17,16 @@ class TranslationError(Exception):
     """The requested language has no catalogue."""
 
 
+def catalogue_path(locales: Path, language: str) -> Path:
+    """Where the catalogue of `language` is (English, the source language, has none)."""
+    return locales / language / "LC_MESSAGES" / "messages.po"
+
+
 def translations(locales: Path, language: str) -> gettext.NullTranslations:
     """The gettext translations for `language` (identity for English)."""
     if language == SOURCE_LANGUAGE:
         return gettext.NullTranslations()
-    po = locales / language / "LC_MESSAGES" / "messages.po"
+    po = catalogue_path(locales, language)
     if not po.is_file():
         raise TranslationError(f"no catalogue for language {language!r} (expected {po})")
     from babel.messages.mofile import write_mo  # babel loads only for another language

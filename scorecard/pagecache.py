@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 from . import resultcache
 from .cache import Store, code_version, default_store, digest
 from .config import Config
+from .i18n import catalogue_path
 from .model import Country, Dataset, Framework, Indicator, Layer, Observation, Pillar, Source
 
 if TYPE_CHECKING:
@@ -153,7 +154,7 @@ def environment_key(templates: Path, locales: Path, config: Config) -> str:
     """What every page depends on besides its data: templates, language, settings, code."""
     files = sorted(p for p in templates.rglob("*") if p.is_file())
     language = config.language
-    catalogue = locales / language / "LC_MESSAGES" / "messages.po"
+    catalogue = catalogue_path(locales, language)
     package = Path(__file__).resolve().parent
     data_files = sorted(p for p in package.iterdir() if p.suffix in {".json", ".txt"})
     return digest(

@@ -94,29 +94,55 @@ def test_message_catalogue_is_current(tmp_path: Path) -> None:
     assert extracted == committed, "run `make messages` to update locales/messages.pot"
 
 
+def _translating(project: Path, overview: str):
+    """Paths of a project in `project` (the real data and templates) whose Korean catalogue
+    translates "Overview" as `overview`."""
+    from scorecard import pipeline
+
+    catalogue = project / "locales" / "ko" / "LC_MESSAGES" / "messages.po"
+    catalogue.parent.mkdir(parents=True, exist_ok=True)
+    catalogue.write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        f'msgid "Overview"\nmsgstr "{overview}"\n',
+        encoding="utf-8",
+    )
+    return pipeline.Paths(
+        project_root=project,
+        data=ROOT / "indicators",
+        out=project / "site",
+        templates=ROOT / "templates",
+        static=ROOT / "static",
+    )
+
+
 def test_a_catalogue_translates_the_site(tmp_path: Path) -> None:
     from scorecard import pipeline
     from scorecard.config import Config
 
-    catalogue = tmp_path / "locales" / "ko" / "LC_MESSAGES"
-    catalogue.mkdir(parents=True)
-    (catalogue / "messages.po").write_text(
-        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
-        'msgid "Overview"\nmsgstr "개요"\n',
-        encoding="utf-8",
-    )
-    paths = pipeline.Paths(
-        project_root=tmp_path,
-        data=ROOT / "indicators",
-        out=tmp_path / "site",
-        templates=ROOT / "templates",
-        static=ROOT / "static",
-    )
-    pipeline.build(paths, Config(language="ko"))
+    pipeline.build(_translating(tmp_path, "개요"), Config(language="ko"))
     page = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert '<html lang="ko">' in page
     assert ">개요</a>" in page
     assert "Compare" in page  # untranslated strings fall back to English
+
+
+def test_the_compiled_templates_follow_the_catalogue(tmp_path: Path, monkeypatch) -> None:
+    """Fixed messages are translated when the templates are compiled, and compiled templates
+    are kept between builds: a changed catalogue, or another language, must not reuse them."""
+    from scorecard import pipeline
+    from scorecard.config import Config
+
+    monkeypatch.setenv("SCORECARD_CACHE_DIR", str(tmp_path / "cache"))
+
+    def build(language: str, overview: str) -> str:
+        pipeline.build(_translating(tmp_path, overview), Config(language=language))
+        page = (tmp_path / "site" / "countries" / "KOR" / "index.html").read_text("utf-8")
+        return re.search(r'<p class="breadcrumb"><a href="[^"]*">([^<]*)</a>', page)[1]
+
+    assert build("ko", "개요") == "개요"
+    assert build("ko", "총괄") == "총괄"
+    assert build("en", "총괄") == "Overview"
+    assert build("ko", "총괄") == "총괄"
 
 
 def test_a_language_without_a_catalogue_is_a_usage_error(tmp_path: Path, capsys) -> None:

@@ -15,6 +15,7 @@ import sys
 import threading
 from dataclasses import fields, replace
 from pathlib import Path
+from typing import Any
 
 import jinja2
 import pytest
@@ -260,23 +261,83 @@ TRANSLATED = [
 ]
 
 
-@pytest.mark.parametrize("source", TRANSLATED)
-@pytest.mark.parametrize("value", ["<script>&'\"", Markup("<b>ok</b>"), 5, None, "100%"])
-def test_translations_render_as_jinjas_own(source, value):
-    def environment() -> jinja2.Environment:
-        return jinja2.Environment(
-            loader=jinja2.DictLoader({"t.html": source}),
-            autoescape=True,
-            extensions=["jinja2.ext.i18n"],
-        )
+# Fixed messages, which _CompiledTranslations translates when compiling the template.
+FIXED = [
+    "{{ _('Plain & <b>') }}|{{ gettext('Plain & <b>') }}|{{ _('Plain & <b>') | upper }}",
+    "{% trans %}Block & <b> 100%{% endtrans %}",
+    "{{ _('100%% sure') }} {{ _('a %s') }} {{ _('%%(x)s') }}",
+    "{% set t = _('<i>') %}{{ t }} {{ t ~ x }} {{ (_('<i>') ~ x) | length }}",
+    "{% macro m(v) %}[{{ v }}]{% endmacro %}{{ m(_('<i>')) }}",
+    "{{ _('<i>') | e }} {% autoescape false %}{{ _('<i>') | e }}{% endautoescape %}",
+    "{% macro m(v) %}{{ v }}{% endmacro %}{% autoescape false %}{{ m(_('<i>')) }}"
+    "{% endautoescape %}",
+    "{% autoescape false %}{{ _('<i>') }} {% trans %}<b>{% endtrans %}{% endautoescape %}",
+    "{{ x.gettext('y') if x is mapping else '' }} {{ _('Rank') ~ ' ' ~ x }}",
+]
 
-    jinjas = environment()
-    jinjas.install_gettext_translations(gettext.NullTranslations(), newstyle=True)
-    ours = environment()
-    site._install_gettext(ours, gettext.NullTranslations())
-    expected = jinjas.get_template("t.html").render(x=value)
-    assert ours.get_template("t.html").render(x=value) == expected
-    assert ours.get_template("t.html").render(x=value) == expected  # memoized the 2nd time
+
+class Translated(gettext.NullTranslations):
+    """A catalogue that changes every message, counting the lookups."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lookups = 0
+
+    def gettext(self, message: str) -> str:
+        self.lookups += 1
+        return f"«{message}» <tr>"
+
+
+def _environment(source: str, extension: Any, autoescape: Any = True) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.DictLoader({"t.txt": source}),
+        autoescape=autoescape,
+        extensions=[extension],
+    )
+
+
+@pytest.mark.parametrize("source", TRANSLATED + FIXED)
+@pytest.mark.parametrize("value", ["<script>&'\"", Markup("<b>ok</b>"), 5, None, "100%"])
+@pytest.mark.parametrize("catalogue", [gettext.NullTranslations, Translated])
+@pytest.mark.parametrize(
+    "autoescape", [True, False, jinja2.select_autoescape(["html"])], ids=["on", "off", "by-name"]
+)
+def test_translations_render_as_jinjas_own(source, value, catalogue, autoescape):
+    jinjas = _environment(source, "jinja2.ext.i18n", autoescape)
+    jinjas.install_gettext_translations(catalogue(), newstyle=True)
+    expected = jinjas.get_template("t.txt").render(x=value)
+    for extension in ("jinja2.ext.i18n", site._CompiledTranslations):
+        ours = _environment(source, extension, autoescape)
+        site._install_gettext(ours, catalogue())
+        assert ours.get_template("t.txt").render(x=value) == expected
+        assert ours.get_template("t.txt").render(x=value) == expected  # memoized the 2nd time
+
+
+def test_fixed_messages_are_translated_once_when_compiled():
+    catalogue = Translated()
+    env = _environment(
+        "{% for i in range(3) %}{{ _('Rank') }} {% trans %}Median{% endtrans %} "
+        "{% trans n=i %}{{ n }} of{% endtrans %}|{% endfor %}",
+        site._CompiledTranslations,
+    )
+    site._install_gettext(env, catalogue)
+    template = env.get_template("t.txt")
+    assert catalogue.lookups == 2  # Rank and Median, when compiling
+    assert template.render() == (
+        "«Rank» <tr> «Median» <tr> «0 of» <tr>|"
+        "«Rank» <tr> «Median» <tr> «1 of» <tr>|"
+        "«Rank» <tr> «Median» <tr> «2 of» <tr>|"
+    )
+    assert catalogue.lookups == 3  # only the message with a variable, once (memoized)
+
+
+def test_a_message_that_cannot_be_formatted_fails_when_rendered_as_with_jinjas_own():
+    for extension in ("jinja2.ext.i18n", site._CompiledTranslations):
+        env = _environment("{{ _('%(n)s items') }} {{ _('%d') }}", extension)
+        site._install_gettext(env, gettext.NullTranslations())
+        template = env.get_template("t.txt")  # compiles: the failure is the render's
+        with pytest.raises(KeyError, match="'n'"):
+            template.render()
 
 
 def test_the_collector_is_paused_for_a_build_and_restored_after_it():
