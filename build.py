@@ -7,4 +7,4 @@ from pathlib import Path
 from scorecard.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main(project=Path(__file__).resolve().parent))
+    sys.exit(main(project=Path(__file__).resolve().parent, leave=True))

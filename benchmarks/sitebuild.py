@@ -21,11 +21,12 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.generate import accepted_codes  # noqa: E402
 from scorecard import pipeline  # noqa: E402
+from scorecard.cli import finish  # noqa: E402
 from scorecard.config import load_config  # noqa: E402
 from scorecard.errors import ScorecardError  # noqa: E402
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, leave: bool = False) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=("build", "check"))
     parser.add_argument("--data", type=Path, required=True)
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "check":
                 dataset, _ = pipeline.check(paths, country_codes=codes)
                 print(f"ok: {len(dataset.countries)} countries")
-                return 0
+                return finish(0, leave)
             results = pipeline.compute(paths, country_codes=codes)
             files = pipeline.render(results, paths, load_config(REPO))
             pipeline.write(paths.out, files)
@@ -47,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
             print(problem.format(), file=sys.stderr)
         return 1
     print(f"built {args.out}: {len(results.dataset.countries)} countries, {len(files)} files")
-    return 0
+    return finish(0, leave)  # as build.py does: the process ends here, its objects not freed
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(leave=True))

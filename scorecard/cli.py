@@ -6,6 +6,7 @@ Exit status: 0 success, 1 data errors (or warnings with --strict), 2 usage error
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -27,8 +28,12 @@ EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 COMMANDS = ("build", "check", "diff", "new", "serve")
 
 
-def main(argv: list[str] | None = None, *, project: Path | None = None) -> int:
-    """Run the command line; returns the exit status."""
+def main(argv: list[str] | None = None, *, project: Path | None = None, leave: bool = False) -> int:
+    """Run the command line; returns the exit status.
+
+    `leave`: the caller is the program itself (build.py, python -m scorecard), which exits
+    as soon as this returns; `build` and `check` then end the process when done (`finish`).
+    """
     project = project or Path.cwd()
     args = _parser().parse_args(_with_default_command(sys.argv[1:] if argv is None else argv))
     paths = pipeline.Paths.for_project(
@@ -40,7 +45,7 @@ def main(argv: list[str] | None = None, *, project: Path | None = None) -> int:
         )
     if args.command == "check":
         with pipeline.collector_paused():
-            return _check(paths, args.strict)
+            return _check(paths, args.strict, leave)
     if args.command == "diff":
         return _diff(paths, args.ref, args.format)
     if args.command == "new":
@@ -48,7 +53,7 @@ def main(argv: list[str] | None = None, *, project: Path | None = None) -> int:
     if args.command == "serve":
         return _serve(paths, project, args.host, args.port)
     with pipeline.collector_paused():
-        return _build(paths, project, args)
+        return _build(paths, project, args, leave)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -131,7 +136,25 @@ def _with_default_command(argv: list[str]) -> list[str]:
     return argv
 
 
-def _check(paths: pipeline.Paths, strict: bool) -> int:
+def finish(status: int, leave: bool) -> int:
+    """`status`; with `leave`, the process ends here with it, its output flushed.
+
+    A build's objects (the validated data, scores, pages: hundreds of thousands) would
+    otherwise be freed one by one as the functions holding them return, and again at the
+    interpreter's shutdown: 0.07 s at 200 countries, 0.23 s at 1,000, after everything is
+    written. Nothing is left to do by then: every file is written and closed (the site,
+    the caches), no child process is running and no exit handler is registered.
+    """
+    if leave:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(status)
+    return status
+
+
+def _check(paths: pipeline.Paths, strict: bool, leave: bool = False) -> int:
     try:
         dataset, warnings = pipeline.check(paths)
     except ScorecardError as exc:
@@ -143,10 +166,12 @@ def _check(paths: pipeline.Paths, strict: bool) -> int:
             f"ok: {len(dataset.countries)} countries, {len(framework.indicators)} indicators "
             f"in {len(framework.pillars)} pillars, {len(dataset.sources)} sources"
         )
-    return status
+    return finish(status, leave)
 
 
-def _build(paths: pipeline.Paths, project: Path, args: argparse.Namespace) -> int:
+def _build(
+    paths: pipeline.Paths, project: Path, args: argparse.Namespace, leave: bool = False
+) -> int:
     started = time.perf_counter()
     try:
         config = load_config(project).with_overrides(
@@ -173,7 +198,7 @@ def _build(paths: pipeline.Paths, project: Path, args: argparse.Namespace) -> in
             f"{len(files)} files{'' if written else ' (unchanged, not written again)'}; "
             f"{len(results.warnings)} warning(s)"
         )
-    return EXIT_OK
+    return finish(EXIT_OK, leave)
 
 
 def _diff(paths: pipeline.Paths, ref: str, output: str) -> int:

@@ -100,12 +100,11 @@ def modules_a_build_loads(
     out: Path, cache: Path, modules: tuple[str, ...]
 ) -> tuple[int, list[str]]:
     """`python build.py --out OUT` in a new interpreter with the cache at `cache`: its exit
-    status and which of `modules` it imported."""
+    status and which of `modules` it imported. (build.py's main, as build.py calls it but
+    returning: build.py itself ends the process as soon as the build is done.)"""
     probe = (
-        "import runpy, sys; sys.argv = ['build.py', '--out', sys.argv[1]];"
-        "code = 0\n"
-        "try: runpy.run_path('build.py', run_name='__main__')\n"
-        "except SystemExit as exc: code = exc.code\n"
+        "import sys; from pathlib import Path; from scorecard.cli import main;"
+        "code = main(['--out', sys.argv[1]], project=Path.cwd());"
         f"print(code, *sorted(m for m in {modules!r} if m in sys.modules))"
     )
     done = subprocess.run(

@@ -168,6 +168,39 @@ def test_exit_codes_from_the_entry_script(project):
     assert status("check", "--data", "indicators") == 1
 
 
+def test_the_entry_points_end_at_once_with_their_whole_output(project):
+    """build.py and `python -m scorecard` end the process as soon as a build or check is done
+    (cli.finish): what they printed still arrives whole through a pipe, with the status."""
+
+    def entry(*argv: str) -> tuple[int, str, str]:
+        done = subprocess.run(
+            [*argv, "--data", "indicators"],
+            cwd=project,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return done.returncode, done.stdout, done.stderr
+
+    script = [sys.executable, str(REPO / "build.py")]
+    module = [sys.executable, "-m", "scorecard"]
+    status, out, err = entry(*script, "check")
+    assert (status, err) == (0, "")
+    assert out == "ok: 3 countries, 6 indicators in 3 pillars, 8 sources\n"
+    status, out, err = entry(*module, "build", "--out", "site")
+    assert (status, err) == (0, "")
+    assert re.fullmatch(
+        r"built site/ in \d+\.\d\d s: 3 countries, \d+ files; 0 warning\(s\)\n", out
+    )
+    assert (project / "site" / "data" / "scores.json").is_file()
+    status, out, err = entry(*script, "build", "--out", "other", "--quiet")
+    assert (status, out, err) == (0, "", "")
+    assert tree(project / "other") == tree(project / "site")
+    status, out, _ = entry(*module, "build", "--out", "site")
+    assert status == 0 and out.endswith(" files (unchanged, not written again); 0 warning(s)\n")
+
+
 # -- build ------------------------------------------------------------------------------------
 
 
