@@ -759,9 +759,12 @@ class _CompiledTranslations(jinja2.ext.InternationalizationExtension):
 
     The same output as the calls would give: what the new-style gettext of _install_gettext
     returns for a message without variables (Markup when autoescaping, %-formatted with no
-    values). A call is kept where that is not certain: with variables, in an
-    `{% autoescape %}` block or a template not autoescaped, or if formatting fails. Without
-    translations given to _install_gettext, nothing is translated early.
+    values). A block's text is marked safe only where Jinja autoescapes, as gettext does; a
+    `_()` call is kept where that is not certain (in an `{% autoescape %}` block, or a
+    template not autoescaped). Calls with variables, and messages whose formatting fails,
+    are left to the render. `_` and `gettext` are taken to be the translation functions,
+    as the message extractor (babel.cfg) takes them. Without translations given to
+    _install_gettext, nothing is translated early.
     """
 
     def filter_stream(self, stream: jinja2.lexer.TokenStream) -> Iterator[jinja2.lexer.Token]:
