@@ -1,9 +1,11 @@
 """Use a second processor for the steps of a build that divide cleanly.
 
 `fork_while(there, here)` runs `there` in a forked copy of the process while this process
-runs `here`, and returns what `there` made (the child writes it to a temporary file). The
-child inherits everything computed so far, so nothing is recomputed or serialised on the
-way in; pipeline.py gives it the Monte Carlo runs, validate.py half the country files.
+runs `here`, and returns what `there` made (the child writes it to an unnamed file);
+`Forked(there)` starts such a child and lets this process go on until it asks for the
+result. The child inherits everything computed so far, so nothing is recomputed or
+serialised on the way in; pipeline.py gives it the Monte Carlo runs, validate.py half the
+country files.
 `fork_sharing(items, work, there, here)` does the same, then both processes take items
 from one queue until none are left, so neither waits for the other: site.py gives the
 child the downloads and this process the other pages, then both make country pages.
@@ -24,7 +26,7 @@ import struct
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO, Generic, TypeVar
 
 R = TypeVar("R")
 T = TypeVar("T")
@@ -32,18 +34,42 @@ W = TypeVar("W")
 
 
 def fork_while(there: Callable[[], R], here: Callable[[], object]) -> R:
-    """Run `there` in a child process and `here` in this one; return `there`'s result.
+    """Run `there` in a child process and `here` in this one; return `there`'s result."""
+    forked = Forked(there)
+    try:
+        here()
+    except BaseException:
+        forked.discard()  # wait for the child even if `here` failed
+        raise
+    return forked.result()
+
+
+class Forked(Generic[R]):
+    """`there`, started in a forked child where that is safe and useful (can_fork), while
+    this process goes on; `result()` waits for it and returns what it made. Without a
+    child, or if the child failed for any reason, `there` runs here when its result is
+    first asked for, so an error surfaces as it would without the child.
 
     The child pickles its result into an unnamed file (_channel), read once the child has
     ended: through a pipe, the child would wait for this process to read each 64 KiB,
     and tens of megabytes of pages took a thousand switches between the two (0.3 s). The
     pickle streams into the file and out of it, never whole in memory: pickling to bytes
     first and writing them took five times as long for the 58 MB of a build's pages.
+
+    Only the process that started the child waits for it: in a process forked from that
+    one later, `result()` runs `there` itself.
     """
-    if not can_fork():
-        here()
-        return there()
-    with _channel() as channel:
+
+    def __init__(self, there: Callable[[], R]):
+        self._there = there
+        self._owner = os.getpid()
+        self._pid = 0  # the child, until it has been waited for
+        self._status = 1  # the child's exit status, once waited for
+        self._channel: BinaryIO | None = None
+        self._made: list[R] = []  # the result, once there is one
+        if not can_fork():
+            return
+        channel = _channel()
         pid = os.fork()
         if pid == 0:  # the child: compute, write, and leave without running any cleanup
             status = 1
@@ -53,14 +79,48 @@ def fork_while(there: Callable[[], R], here: Callable[[], object]) -> R:
                 status = 0
             finally:
                 os._exit(status)
-        try:
-            here()
-        finally:  # wait for the child even if `here` failed
-            _, status = os.waitpid(pid, 0)
-        if status != 0:
-            return there()
-        channel.seek(0)
-        return pickle.load(channel)  # type: ignore[no-any-return]
+        self._pid, self._channel = pid, channel
+
+    def ready(self) -> bool:
+        """Whether `result()` would return without waiting for the child."""
+        if self._pid and os.getpid() == self._owner:
+            pid, status = os.waitpid(self._pid, os.WNOHANG)
+            if pid == 0:
+                return False
+            self._ended(status)
+        return True
+
+    def result(self) -> R:
+        if not self._made:
+            self._wait()
+            if self._status == 0 and self._channel is not None:
+                self._channel.seek(0)
+                self._made.append(pickle.load(self._channel))
+            else:
+                self._made.append(self._there())
+            self._close()
+        return self._made[0]
+
+    def discard(self) -> None:
+        """Wait for the child, if any, and drop what it made (the work meanwhile failed)."""
+        self._wait()
+        self._close()
+
+    def _wait(self) -> None:
+        if self._pid and os.getpid() == self._owner:
+            _, status = os.waitpid(self._pid, 0)
+            self._ended(status)
+
+    def _ended(self, status: int) -> None:
+        self._pid, self._status = 0, status
+
+    def _close(self) -> None:
+        if self._channel is not None:
+            self._channel.close()
+            self._channel = None
+
+    def __del__(self) -> None:  # never left behind unwaited (a zombie) with its file open
+        self.discard()
 
 
 def _channel() -> BinaryIO:

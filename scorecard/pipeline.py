@@ -12,7 +12,6 @@ import gc
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from . import pagecache, parallel, resultcache
 from .cache import Store, default_store
@@ -57,14 +56,16 @@ class Results:
 
     The computed part (`computed`, and its fields as attributes) is made, or read back from
     the result cache, when first read: a build whose pages all come from the page cache
-    (scorecard.pagecache) never needs it.
+    (scorecard.pagecache) never needs it. When it is made, the rank intervals come last
+    (see Computing): reading the scores, editions and lens scores does not wait for them,
+    and `intervals_ready` tells whether reading them would.
     """
 
     def __init__(
         self,
         dataset: Dataset,
         warnings: list[Problem],
-        computed: resultcache.Computed | Callable[[], resultcache.Computed],
+        computed: Made | Callable[[], Made],
         unsaved: list[Callable[[], None]] | None = None,
     ):
         self.dataset = dataset
@@ -87,14 +88,27 @@ class Results:
         return save
 
     @property
-    def computed(self) -> resultcache.Computed:
-        if not isinstance(self._computed, resultcache.Computed):
+    def _made(self) -> Made:
+        if not isinstance(self._computed, resultcache.Computed | Computing):
             self._computed = self._computed()  # the function (and what it holds) can go
         return self._computed
 
     @property
+    def computed(self) -> resultcache.Computed:
+        made = self._made
+        if isinstance(made, Computing):
+            made = self._computed = made.whole()
+        return made
+
+    def intervals_ready(self) -> bool:
+        """Whether the rank intervals can be read without waiting for the Monte Carlo runs
+        (the other results are computed by then)."""
+        made = self._made
+        return not isinstance(made, Computing) or made.ready()
+
+    @property
     def scores(self) -> list[CountryScore]:
-        return self.computed.scores
+        return self._made.scores
 
     @property
     def intervals(self) -> dict[str, RankInterval]:  # composite rank intervals by ISO code
@@ -106,16 +120,16 @@ class Results:
 
     @property
     def layers(self) -> dict[str, dict[str, LayerScore]]:  # layer -> ISO -> score
-        return self.computed.layers
+        return self._made.layers
 
     @property
     def matrix(self) -> dict[str, dict[tuple[str, str], LayerScore]]:
         """ISO code -> (pillar, layer) -> score: the sovereignty lens matrix of each country."""
-        return self.computed.matrix
+        return self._made.matrix
 
     @property
     def editions(self) -> dict[int, list[CountryScore]]:  # year -> scores then
-        return self.computed.editions
+        return self._made.editions
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Results):
@@ -180,13 +194,14 @@ def compute(
     dataset, warnings = check(paths, country_codes=country_codes, store=store)
     unsaved: list[Callable[[], None]] = []
 
-    def computed() -> resultcache.Computed:
+    def computed() -> Made:
         store = resultcache.default()
         found = resultcache.load(dataset, store)
-        if found is None:
-            found = compute_results(dataset, unranked)
-            unsaved.append(lambda: resultcache.save(dataset, store, found))  # see take_unsaved
-        return found
+        if found is not None:
+            return found
+        computing = start_computing(dataset, unranked)
+        unsaved.append(lambda: resultcache.save(dataset, store, computing.whole()))  # take_unsaved
+        return computing
 
     return Results(dataset, warnings, computed, unsaved)
 
@@ -198,7 +213,12 @@ Unranked = dict[tuple[str, int | None], CountryScore]
 
 
 def compute_results(dataset: Dataset, unranked: Unranked | None = None) -> resultcache.Computed:
-    """Scores, ranks, lens scores, editions and rank intervals: everything but the pages.
+    """Scores, ranks, lens scores, editions and rank intervals: everything but the pages."""
+    return start_computing(dataset, unranked).whole()
+
+
+def start_computing(dataset: Dataset, unranked: Unranked | None = None) -> Computing:
+    """compute_results, returning once everything but the rank intervals is computed.
 
     A country's unranked scores depend only on its own file and the framework (which its
     validation key covers), so with `unranked` those of unchanged files are reused; the
@@ -206,28 +226,59 @@ def compute_results(dataset: Dataset, unranked: Unranked | None = None) -> resul
     Monte Carlo runs involve every country and are always computed.
 
     The Monte Carlo runs need only the ranked scores: on two processors a forked child
-    runs them (and imports numpy) while this process scores the editions and the lens
-    (scorecard.parallel); the results are the same either way.
+    runs them (and imports numpy) while this process scores the editions and the lens,
+    and goes on with whatever its caller does next until it reads the intervals
+    (scorecard.parallel.Forked); the results are the same either way.
     """
     score = _unranked_scorer(dataset, unranked)
     framework = dataset.framework
     scores = rank_scores(framework, [score(c, None) for c in dataset.countries])
-    meanwhile: dict[str, Any] = {}
+    intervals = parallel.Forked(lambda: _rank_intervals(framework, scores))
+    try:
+        return Computing(
+            scores,
+            layer_scores(framework, scores),
+            editions(dataset, score),
+            lens_matrix(framework, scores),
+            intervals,
+        )
+    except BaseException:
+        intervals.discard()
+        raise
 
-    def here() -> None:
-        meanwhile["editions"] = editions(dataset, score)
-        meanwhile["layers"] = layer_scores(framework, scores)
-        meanwhile["matrix"] = lens_matrix(framework, scores)
 
-    composite, pillars = parallel.fork_while(lambda: _rank_intervals(framework, scores), here)
-    return resultcache.Computed(
-        scores,
-        composite,
-        pillars,
-        meanwhile["layers"],
-        meanwhile["editions"],
-        meanwhile["matrix"],
-    )
+class Computing:
+    """Results whose rank intervals may still be being computed (start_computing)."""
+
+    def __init__(
+        self,
+        scores: list[CountryScore],
+        layers: dict[str, dict[str, LayerScore]],
+        editions: dict[int, list[CountryScore]],
+        matrix: dict[str, dict[tuple[str, str], LayerScore]],
+        intervals: parallel.Forked[
+            tuple[dict[str, RankInterval], dict[str, dict[str, RankInterval]]]
+        ],
+    ):
+        self.scores, self.layers, self.editions, self.matrix = scores, layers, editions, matrix
+        self._intervals = intervals
+        self._whole: resultcache.Computed | None = None
+
+    def ready(self) -> bool:
+        """Whether `whole()` would return without waiting for the intervals."""
+        return self._whole is not None or self._intervals.ready()
+
+    def whole(self) -> resultcache.Computed:
+        """Every result, the intervals included (waiting for them if need be)."""
+        if self._whole is None:
+            composite, pillars = self._intervals.result()
+            self._whole = resultcache.Computed(
+                self.scores, composite, pillars, self.layers, self.editions, self.matrix
+            )
+        return self._whole
+
+
+Made = resultcache.Computed | Computing  # what Results holds once computing has started
 
 
 def _rank_intervals(

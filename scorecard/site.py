@@ -148,6 +148,7 @@ class _Renderer:
         made: dict[str, tuple[str, str, bytes | None]] = {}  # country pages made ahead
         if first and ahead is not None:
             made = self._make_ahead(first, ahead)
+        self._compile_while_computing()
         _ = self.results.computed  # before the fork: the child must not compute them again
         save_results = self.results.take_unsaved()
 
@@ -187,6 +188,16 @@ class _Renderer:
             )
             self.pages_cache.save()
         return self.files
+
+    def _compile_while_computing(self) -> None:
+        """Compile templates while the Monte Carlo runs are still being made in a child
+        (pipeline.Computing), the country template first, until they are done: this
+        process would wait for them, and compiles the templates afterwards otherwise."""
+        names = ["country.html", *self.env.list_templates(extensions=["html"])]
+        for name in dict.fromkeys(names):
+            if self.results.intervals_ready():
+                return
+            self.env.get_template(name)
 
     def _make_ahead(
         self, first: Collection[str], ahead: Callable[[dict[str, bytes]], None]

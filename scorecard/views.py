@@ -193,16 +193,25 @@ class CountrySite:
 
 
 def site_view(results: Any) -> SiteView:
-    """Build the view of the whole site from the pipeline's Results."""
+    """Build the view of the whole site from the pipeline's Results.
+
+    The rank intervals are read last: while they are still being computed (in another
+    process, pipeline.Computing), everything that does not need them is made meanwhile.
+    """
     dataset, scores = results.dataset, results.scores
     by_iso = {s.iso3: s for s in scores}
-    by_pillar = results.pillar_intervals
+    rows = {c.iso3: _rows(dataset, c, by_iso[c.iso3]) for c in dataset.countries}
+    summaries = {i.id: _summary(i, dataset) for i in dataset.framework.indicators}
+    correlations = _correlations(dataset, scores)
+    sources_used = _sources_used(dataset)
+    intervals, by_pillar = results.intervals, results.pillar_intervals
     views = [
         _country_view(
             dataset,
             c,
             by_iso[c.iso3],
-            results.intervals.get(c.iso3),
+            intervals.get(c.iso3),
+            rows[c.iso3],
             {p: found[c.iso3] for p, found in by_pillar.items() if c.iso3 in found},
             {layer: found[c.iso3] for layer, found in results.layers.items()},
             results.matrix[c.iso3],
@@ -222,9 +231,9 @@ def site_view(results: Any) -> SiteView:
         ranked=len(ranked),
         medians=medians,
         leader=ranked[0] if ranked else None,
-        summaries={i.id: _summary(i, dataset) for i in dataset.framework.indicators},
-        correlations=_correlations(dataset, scores),
-        sources_used=_sources_used(dataset),
+        summaries=summaries,
+        correlations=correlations,
+        sources_used=sources_used,
         agreements=[agreement(dataset, index, views) for index in dataset.framework.other_indices],
         editions=results.editions,
         lens_medians=_lens_medians(dataset, ranked),
@@ -264,17 +273,21 @@ def _country_view(
     country: Country,
     score: CountryScore,
     interval: RankInterval | None,
+    rows: dict[str, list[IndicatorRow]],
     pillar_intervals: dict[str, RankInterval],
     layers: dict[str, LayerScore],
     matrix: dict[tuple[str, str], LayerScore],
 ) -> CountryView:
-    rows: dict[str, list[IndicatorRow]] = {}
-    for pillar in dataset.framework.pillars:
-        rows[pillar.id] = [
-            _row(country, ind, score.indicators.get(ind.id)) for ind in pillar.indicators
-        ]
     unranked = [p.name for p in dataset.framework.pillars if score.pillars[p.id].score is None]
     return CountryView(country, score, interval, rows, pillar_intervals, layers, matrix, unranked)
+
+
+def _rows(dataset: Dataset, country: Country, score: CountryScore) -> dict[str, list[IndicatorRow]]:
+    """A country's indicator rows, by pillar id, in framework order."""
+    return {
+        pillar.id: [_row(country, ind, score.indicators.get(ind.id)) for ind in pillar.indicators]
+        for pillar in dataset.framework.pillars
+    }
 
 
 def _row(country: Country, indicator: Indicator, result: IndicatorScore | None) -> IndicatorRow:

@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
@@ -24,11 +25,11 @@ from hypothesis import strategies as st
 from markupsafe import Markup
 
 from benchmarks import generate
-from scorecard import compute, parallel, pipeline, site, validate, yamlsafe
+from scorecard import compute, parallel, pipeline, site, validate, views, yamlsafe
 from scorecard.config import Config
 from scorecard.validate import load_dataset
 
-from .conftest import REPO, modules_a_build_loads, tree
+from .conftest import FIXTURE, REPO, modules_a_build_loads, tree
 
 
 @given(st.text(alphabet="0123456789+-.eExXoOabfinNlLtTrRuUsS~_:, ", max_size=8))
@@ -134,6 +135,126 @@ def test_fork_sharing_finishes_what_a_failed_child_took(monkeypatch):
     assert (first, results) == ("there", [n + 1 for n in range(40)])
 
 
+def _reaped(pid: int) -> bool:
+    """Whether the child `pid` has been waited for (no zombie left)."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_a_forked_result_is_made_while_this_process_goes_on(monkeypatch, tmp_path):
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    gate = tmp_path / "go"
+
+    def there() -> tuple[int, list[int]]:
+        while not gate.exists():  # the child waits for this process to let it finish
+            time.sleep(0.001)
+        return os.getpid(), [n * n for n in range(5)]
+
+    forked = parallel.Forked(there)
+    child = forked._pid
+    assert child and not forked.ready()  # still running: this process went on
+    gate.touch()
+    made_by, squares = forked.result()
+    assert (made_by, squares) == (child, [0, 1, 4, 9, 16])
+    assert forked.ready() and _reaped(child)
+    assert forked.result() == (child, [0, 1, 4, 9, 16])  # the same, not made again
+
+
+def test_a_forked_result_is_made_here_without_a_child_or_when_it_failed(monkeypatch):
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    forked = parallel.Forked(os.getpid)
+    assert forked.ready() and forked.result() == os.getpid()
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    parent = os.getpid()
+
+    def dies() -> int:
+        if os.getpid() != parent:
+            os._exit(3)
+        return 7
+
+    assert parallel.Forked(dies).result() == 7
+
+
+def test_a_forked_result_asked_for_in_a_later_child_is_made_there(monkeypatch):
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    forked = parallel.Forked(os.getpid)
+    first_child = forked._pid
+    later_child, made_there = parallel.fork_while(
+        lambda: (os.getpid(), forked.result()), lambda: None
+    )
+    assert made_there == later_child  # the first child is not the later one's to wait for
+    assert forked.result() == first_child
+
+
+def test_a_forked_child_is_always_waited_for(monkeypatch):
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    discarded = parallel.Forked(lambda: 1)
+    child = discarded._pid
+    discarded.discard()
+    assert _reaped(child)
+    dropped = parallel.Forked(lambda: 2)
+    child = dropped._pid
+    del dropped
+    assert _reaped(child)
+
+    def fails() -> None:
+        raise RuntimeError("here")
+
+    children = []
+
+    class Counted(parallel.Forked):
+        def __init__(self, there):
+            super().__init__(there)
+            children.append(self._pid)
+
+    monkeypatch.setattr(parallel, "Forked", Counted)
+    with pytest.raises(RuntimeError, match="here"):
+        parallel.fork_while(lambda: time.sleep(0.05), fails)
+    assert len(children) == 1 and _reaped(children[0])
+
+
+def test_the_view_reads_the_rank_intervals_last(monkeypatch):
+    """Everything the view can make without the intervals is made before it reads them: the
+    Monte Carlo child may still be making them (pipeline.Computing)."""
+    dataset, _ = load_dataset(REPO / "indicators", store=None)
+    results = pipeline.Results(dataset, [], pipeline.compute_results(dataset))
+    seen: list[str] = []
+
+    class Watched:  # the results, noting when the intervals are read
+        def __getattr__(self, name: str) -> Any:
+            if name in ("intervals", "pillar_intervals"):
+                seen.append("intervals")
+            return getattr(results, name)
+
+    parts = ("_rows", "_summary", "_correlations", "_sources_used")
+    for part in parts:
+        real = getattr(views, part)
+        monkeypatch.setattr(
+            views, part, lambda *a, real=real, part=part: seen.append(part) or real(*a)
+        )
+    view = views.site_view(Watched())
+    first = seen.index("intervals")
+    assert set(seen[:first]) == set(parts)
+    assert set(seen[first:]) == {"intervals"}
+    assert view == views.site_view(results)
+
+
+def test_templates_are_compiled_while_the_intervals_are_computed(tmp_path):
+    paths = pipeline.Paths.for_project(REPO, FIXTURE, tmp_path / "site")
+    results = pipeline.compute(paths)
+    answers = iter([False, False, True])  # not ready, not ready, ready
+    results.intervals_ready = lambda: next(answers)  # type: ignore[method-assign]
+    renderer = site._Renderer(results, paths, Config(), "en", None)
+    compiled = []
+    real = renderer.env.get_template
+    renderer.env.get_template = lambda name, *a: compiled.append(name) or real(name, *a)  # type: ignore[method-assign]
+    renderer._compile_while_computing()
+    assert compiled == ["country.html", "404.html"]  # the country template first, then in order
+
+
 def test_no_fork_with_other_threads_running():
     started, stop = threading.Event(), threading.Event()
     thread = threading.Thread(target=lambda: (started.set(), stop.wait()))
@@ -156,14 +277,19 @@ def test_the_site_is_the_same_with_and_without_the_second_process(tmp_path, monk
 
 def test_results_are_the_same_with_the_monte_carlo_runs_in_a_child(monkeypatch):
     dataset, _ = load_dataset(REPO / "indicators", store=None)
-    forks = []
-    real_fork = parallel.fork_while
-    monkeypatch.setattr(parallel, "fork_while", lambda *a: forks.append(1) or real_fork(*a))
+    children = []
+
+    class Counted(parallel.Forked):
+        def __init__(self, there):
+            super().__init__(there)
+            children.append(self._pid)
+
+    monkeypatch.setattr(parallel, "Forked", Counted)
     monkeypatch.setattr(parallel, "can_fork", lambda: True)
     two = pipeline.compute_results(dataset)
     monkeypatch.setattr(parallel, "can_fork", lambda: False)
     one = pipeline.compute_results(dataset)
-    assert forks == [1, 1]
+    assert len(children) == 2 and children[0] != 0 and children[1] == 0  # a child, then none
     assert two == one
     assert two.intervals and all(two.pillar_intervals.values())  # something was compared
 

@@ -35,7 +35,7 @@ def forbid_computing(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*args):
         raise AssertionError("the results were computed again")
 
-    monkeypatch.setattr(pipeline, "compute_results", fail)
+    monkeypatch.setattr(pipeline, "start_computing", fail)
 
 
 def test_unchanged_data_reads_its_results_back(data, store, monkeypatch):
@@ -86,8 +86,8 @@ def test_changed_data_is_computed_again(data, store, monkeypatch):
     first = compute(data)
     edit(data / "countries" / "FRA.yaml", "value: 5000\n", "value: 4000\n")
     calls = []
-    real = pipeline.compute_results
-    monkeypatch.setattr(pipeline, "compute_results", lambda *a: calls.append(1) or real(*a))
+    real = pipeline.start_computing
+    monkeypatch.setattr(pipeline, "start_computing", lambda *a: calls.append(1) or real(*a))
     second = compute(data)
     assert calls == [1]
     assert second.scores != first.scores
