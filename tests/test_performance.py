@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
@@ -135,6 +136,19 @@ def test_fork_sharing_finishes_what_a_failed_child_took(monkeypatch):
     assert (first, results) == ("there", [n + 1 for n in range(40)])
 
 
+def children_started(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pid of every child parallel.Forked starts from now on (0: none, run here)."""
+    children: list[int] = []
+
+    class Counted(parallel.Forked):  # type: ignore[type-arg]
+        def __init__(self, there: Callable[[], Any]):
+            super().__init__(there)
+            children.append(self._pid)
+
+    monkeypatch.setattr(parallel, "Forked", Counted)
+    return children
+
+
 def _reaped(pid: int) -> bool:
     """Whether the child `pid` has been waited for (no zombie left)."""
     try:
@@ -203,14 +217,7 @@ def test_a_forked_child_is_always_waited_for(monkeypatch):
     def fails() -> None:
         raise RuntimeError("here")
 
-    children = []
-
-    class Counted(parallel.Forked):
-        def __init__(self, there):
-            super().__init__(there)
-            children.append(self._pid)
-
-    monkeypatch.setattr(parallel, "Forked", Counted)
+    children = children_started(monkeypatch)
     with pytest.raises(RuntimeError, match="here"):
         parallel.fork_while(lambda: time.sleep(0.05), fails)
     assert len(children) == 1 and _reaped(children[0])
@@ -277,14 +284,7 @@ def test_the_site_is_the_same_with_and_without_the_second_process(tmp_path, monk
 
 def test_results_are_the_same_with_the_monte_carlo_runs_in_a_child(monkeypatch):
     dataset, _ = load_dataset(REPO / "indicators", store=None)
-    children = []
-
-    class Counted(parallel.Forked):
-        def __init__(self, there):
-            super().__init__(there)
-            children.append(self._pid)
-
-    monkeypatch.setattr(parallel, "Forked", Counted)
+    children = children_started(monkeypatch)
     monkeypatch.setattr(parallel, "can_fork", lambda: True)
     two = pipeline.compute_results(dataset)
     monkeypatch.setattr(parallel, "can_fork", lambda: False)
