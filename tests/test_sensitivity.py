@@ -16,6 +16,7 @@ from scorecard.sensitivity import (
     RankInterval,
     _competition_ranks,
     analyse,
+    percentiles,
     rank_intervals,
     score_matrices,
     simulate_ranks,
@@ -263,3 +264,26 @@ def test_competition_ranks_are_one_plus_the_values_strictly_above(rows):
     values = np.array(rows)
     expected = [[1 + sum(other > value for other in row) for value in row] for row in rows]
     assert _competition_ranks(values).tolist() == expected
+
+
+def test_percentiles_by_hand():
+    # 20 runs: numpy's inverted CDF takes the 1st, 10th and 19th smallest (n x q - 1 =
+    # 0, 9, 18: whole, so not rounded up); 21 runs: 2nd, 11th and 20th (0.05, 9.5, 18.95).
+    twenty = np.array([[n, 100 - n] for n in range(1, 21)])
+    assert percentiles(twenty, (5, 50, 95)).tolist() == [[1, 80], [10, 89], [19, 98]]
+    twenty_one = np.array([[n] for n in range(21, 0, -1)])
+    assert percentiles(twenty_one, (5, 50, 95)).tolist() == [[2], [11], [20]]
+
+
+@given(
+    st.integers(1, 60).flatmap(
+        lambda runs: st.lists(
+            st.lists(st.integers(1, 9), min_size=runs, max_size=runs), min_size=1, max_size=5
+        )
+    ),
+    st.lists(st.floats(0, 100), min_size=1, max_size=4),
+)
+def test_percentiles_are_numpys_inverted_cdf(columns, percents):
+    values = np.array(columns).T  # runs x countries
+    expected = np.percentile(values, percents, axis=0, method="inverted_cdf")
+    assert np.array_equal(percentiles(values, tuple(percents)), expected)
