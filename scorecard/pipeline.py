@@ -188,7 +188,7 @@ def compute(
     rendering (Results.take_unsaved).
 
     `unranked`: scores kept from earlier computations in this process (serve's), reused
-    for every country file that did not change (see compute_results). `store`: where
+    for every country file that did not change (see start_computing). `store`: where
     validated files are kept (see validate.load_dataset; serve's keeps them in memory too).
     """
     dataset, warnings = check(paths, country_codes=country_codes, store=store)

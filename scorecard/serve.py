@@ -135,7 +135,7 @@ class Builder:
     docstring)."""
 
     def __init__(self, paths: pipeline.Paths, config: Config):
-        # Each rebuild runs the Monte Carlo runs in a forked child (pipeline.compute_results):
+        # Each rebuild runs the Monte Carlo runs in a forked child (pipeline.start_computing):
         # with numpy imported here once, none of them imports it again (~60 ms an edit).
         import_module(".sensitivity", __package__)
         self.paths = paths
