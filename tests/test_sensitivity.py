@@ -16,8 +16,8 @@ from scorecard.sensitivity import (
     RankInterval,
     _competition_ranks,
     analyse,
-    percentiles,
     rank_intervals,
+    rank_percentiles,
     score_matrices,
     simulate_ranks,
 )
@@ -266,24 +266,32 @@ def test_competition_ranks_are_one_plus_the_values_strictly_above(rows):
     assert _competition_ranks(values).tolist() == expected
 
 
-def test_percentiles_by_hand():
-    # 20 runs: numpy's inverted CDF takes the 1st, 10th and 19th smallest (n x q - 1 =
-    # 0, 9, 18: whole, so not rounded up); 21 runs: 2nd, 11th and 20th (0.05, 9.5, 18.95).
-    twenty = np.array([[n, 100 - n] for n in range(1, 21)])
-    assert percentiles(twenty, (5, 50, 95)).tolist() == [[1, 80], [10, 89], [19, 98]]
-    twenty_one = np.array([[n] for n in range(21, 0, -1)])
-    assert percentiles(twenty_one, (5, 50, 95)).tolist() == [[2], [11], [20]]
+def test_rank_percentiles_by_hand():
+    # 20 runs of three countries. A is first in runs 1-10, second in 11-19, third in run
+    # 20; B is second, then first, then second; C third, third, then first. numpy's
+    # inverted CDF takes the 1st, 10th and 19th smallest of 20 ranks (n x q - 1 = 0, 9,
+    # 18: whole, so not rounded up).
+    runs = [[3.0, 2.0, 1.0]] * 10 + [[2.0, 3.0, 1.0]] * 9 + [[1.0, 2.0, 3.0]]
+    low, median, high = rank_percentiles(np.array(runs), (5, 50, 95)).tolist()
+    assert (low, median, high) == ([1, 1, 1], [1, 2, 3], [2, 2, 3])
+    # 21 runs: the 2nd, 11th and 20th smallest (0.05, 9.5, 18.95 rounded up). Ties share
+    # the best rank: A and B tie for first in every run, so C is third, never second.
+    tied = np.array([[5.0, 5.0, 1.0]] * 21)
+    assert rank_percentiles(tied, (5, 50, 95)).tolist() == [[1, 1, 3]] * 3
 
 
 @given(
     st.integers(1, 60).flatmap(
         lambda runs: st.lists(
-            st.lists(st.integers(1, 9), min_size=runs, max_size=runs), min_size=1, max_size=5
+            st.lists(st.sampled_from([0.0, 12.5, 33.3, 50.0, 99.9]), min_size=runs, max_size=runs),
+            min_size=1,
+            max_size=6,
         )
     ),
     st.lists(st.floats(0, 100), min_size=1, max_size=4),
 )
-def test_percentiles_are_numpys_inverted_cdf(columns, percents):
+def test_rank_percentiles_are_numpys_inverted_cdf_of_the_ranks(columns, percents):
     values = np.array(columns).T  # runs x countries
-    expected = np.percentile(values, percents, axis=0, method="inverted_cdf")
-    assert np.array_equal(percentiles(values, tuple(percents)), expected)
+    ranks = _competition_ranks(values)
+    expected = np.percentile(ranks, percents, axis=0, method="inverted_cdf")
+    assert np.array_equal(rank_percentiles(values, tuple(percents)), expected)
