@@ -49,13 +49,16 @@ class Store:
         self.folder = folder
         self._pruned = False
 
-    def get(self, key: str) -> Any | None:
-        """The value stored under `key`, or None (missing, unreadable or corrupt)."""
+    def get(self, key: str, unpickler: type[pickle.Unpickler] | None = None) -> Any | None:
+        """The value stored under `key`, or None (missing, unreadable or corrupt).
+
+        `unpickler`: the class that reads it back, whose allow-list of classes decides what
+        the entry may hold (by default, the validated model's: _Unpickler)."""
         raw = self.read(key)
         if raw is None:
             return None
         try:
-            return _Unpickler(io.BytesIO(raw)).load()
+            return (unpickler or _Unpickler)(io.BytesIO(raw)).load()
         except Exception:  # truncated, corrupt, tampered with, or from other code: a miss
             return None
 
@@ -122,10 +125,10 @@ class Remembering(Store):
         super().__init__(folder)
         self._kept: dict[str, Any] = {}
 
-    def get(self, key: str) -> Any | None:
+    def get(self, key: str, unpickler: type[pickle.Unpickler] | None = None) -> Any | None:
         found = self._kept.get(key)
         if found is None:
-            found = super().get(key)
+            found = super().get(key, unpickler)
             if found is not None:
                 self._kept[key] = found
         return found
@@ -135,6 +138,10 @@ class Remembering(Store):
 
     def put(self, key: str, value: Any) -> None:
         super().put(key, value)
+        self._kept[key] = value
+
+    def dump(self, key: str, value: Any) -> None:
+        super().dump(key, value)
         self._kept[key] = value
 
     def keep_only(self, keys: Collection[str]) -> None:

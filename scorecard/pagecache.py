@@ -133,10 +133,18 @@ class PageCache:
             self.store.dump(self.name, self.current)
 
 
-def for_build(dataset: Dataset, paths: Paths, config: Config) -> PageCache | None:
-    """The page cache of a build of `dataset` into paths.out; None when the cache is off."""
-    store = default_store("pages")
-    if store is None:
+def for_build(
+    dataset: Dataset, paths: Paths, config: Config, store: Store | bool | None = True
+) -> PageCache | None:
+    """The page cache of a build of `dataset` into paths.out; None when the cache is off.
+
+    `store`: where bundles are kept; True for the default (cache.default_store), None or
+    False for none. `serve` passes a cache.Remembering store: the bundle each build saves
+    is then the next one's previous bundle without being read back from disk (~12 ms at
+    200 countries)."""
+    if store is True:
+        store = default_store("pages")
+    if not store:
         return None
     try:  # pages go into the site as they are: like compiled templates, kept private
         store.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -245,14 +253,8 @@ class ValueKeys:
 
 
 def _read(store: Store, name: str) -> dict[str, Any]:
-    raw = store.read(name)
-    if raw is None:
-        return {}
-    try:
-        found = _Unpickler(io.BytesIO(raw)).load()
-    except Exception:  # truncated, corrupt, tampered with: nothing to reuse
-        return {}
-    return found if _well_formed(found) else {}
+    found = store.get(name, _Unpickler)  # None if missing, truncated, corrupt, tampered with
+    return found if found is not None and _well_formed(found) else {}
 
 
 def _well_formed(bundle: Any) -> bool:

@@ -360,13 +360,15 @@ def render(
     *,
     first: Collection[str] = (),
     ahead: Callable[[dict[str, bytes]], None] | None = None,
+    store: Store | bool | None = True,
 ) -> dict[str, Content]:
     """Every file of the site, in memory (relative path -> bytes or a file to copy).
 
     `first`, `ahead`: pages to make before the others and hand to `ahead` as soon as they
-    are made (`serve`'s open and edited pages; see site._Renderer.render).
+    are made (`serve`'s open and edited pages; see site._Renderer.render). `store`: where
+    the previous build's pages are kept (see pagecache.for_build).
     """
-    pages = pagecache.for_build(results.dataset, paths, config)
+    pages = pagecache.for_build(results.dataset, paths, config, store)
     if pages is not None:
         previous = pages.whole_site()
         if previous is not None:  # nothing any page shows changed since the last build

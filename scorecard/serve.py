@@ -144,6 +144,7 @@ class Builder:
         self._results: pipeline.Results | None = None
         self._unranked: pipeline.Unranked = {}  # unchanged countries are not scored again
         self._validated = remembering_store("countries")  # nor read and checked again
+        self._pages = remembering_store("pages")  # the last build's pages, not read back
         self._data_roots = [paths.data.resolve(), SCHEMA_DIR.resolve()]
         self._countries = (paths.data / "countries").resolve()
 
@@ -196,7 +197,12 @@ class Builder:
                 if self._validated is not None:
                     self._validated.keep_only(self._results.dataset.country_keys.values())
             files = pipeline.render(
-                self._results, self.paths, self.config, first=first, ahead=write_ahead
+                self._results,
+                self.paths,
+                self.config,
+                first=first,
+                ahead=write_ahead,
+                store=self._pages,
             )
             pipeline.write(self.paths.out, files)
         except ScorecardError as exc:

@@ -156,11 +156,13 @@ def test_a_remembering_store_keeps_what_it_reads_and_writes_in_memory(tmp_path):
     folder = tmp_path / "cache"
     store, disk = cache.Remembering(folder), cache.Store(folder)
     store.put("written", [1])
+    store.dump("dumped", [2])
     disk.put("read", {"x": 1})
     assert store.get("read") == {"x": 1}
-    for key in ("written", "read"):
+    assert disk.get("dumped") == [2]  # written to the disk too
+    for key in ("written", "dumped", "read"):
         (folder / key).unlink()  # gone from the disk, still in memory
-    assert (store.get("written"), store.get("read")) == ([1], {"x": 1})
+    assert (store.get("written"), store.get("dumped"), store.get("read")) == ([1], [2], {"x": 1})
     assert store.has("written") and not disk.has("written")
     store.keep_only(["read", "never stored"])
     assert (store.get("written"), store.has("written"), store.get("read")) == (
@@ -177,7 +179,9 @@ def test_a_remembering_store_reads_only_what_changed(data, tmp_path, monkeypatch
     first = outcome(data, store)
     read: list[str] = []
     real = cache.Store.get
-    monkeypatch.setattr(cache.Store, "get", lambda self, key: read.append(key) or real(self, key))
+    monkeypatch.setattr(
+        cache.Store, "get", lambda self, key, *how: read.append(key) or real(self, key, *how)
+    )
     assert outcome(data, store) == first and read == []
     edit(data / "countries/FRA.yaml", "value: 90\n", "value: 91\n")
     assert outcome(data, store) == outcome(data, None)

@@ -220,6 +220,27 @@ def test_a_damaged_bundle_is_rendered_again(project, damage):
     assert len(bundle.read_bytes()) > 100_000  # written again
 
 
+def test_serve_s_remembering_store_gives_the_next_build_its_bundle_from_memory(project):
+    store = cache.remembering_store("pages")
+    paths = replace(project.paths, out=project.root / "site")
+
+    def build() -> dict[str, bytes]:
+        project.rendered.clear()
+        files = pipeline.render(pipeline.compute(paths), paths, DEFAULT, store=store)
+        pipeline.write(paths.out, files)
+        return tree(paths.out)
+
+    build()  # the fixture's bundle, read from the disk, is kept in memory
+    (bundle,) = (project.root.parent / "cache" / "pages").iterdir()
+    bundle.unlink()
+    edit_a_value(project.root)
+    built = build()
+    rendered = countries(project.rendered)
+    assert "countries/KOR/index.html" in rendered and len(rendered) < COUNTRY_PAGES
+    assert built == project.build(cached=False)
+    assert len(bundle.read_bytes()) > 100_000  # this build's bundle, on the disk for the next
+
+
 class _Exploit:
     def __reduce__(self):  # type: ignore[no-untyped-def]
         return (os.system, ("touch pwned",))
