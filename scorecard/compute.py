@@ -19,7 +19,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from .model import Country, Dataset, Framework, Indicator, Observation
+from .model import Country, Dataset, Framework, Indicator, Observation, Pillar
 
 PER_CAPITA = 1_000_000  # per_capita means "per million people"
 TIE_DECIMALS = 9  # scores equal to this many decimals share a rank
@@ -344,10 +344,22 @@ def layer_score(
     only when the indicators present carry at least `threshold` of the layer's weight.
     """
     members = [i for i in indicators if i.layer == layer]
+    return _members_score(layer, members, score, weights, threshold)
+
+
+def _members_score(
+    layer: str,
+    members: list[Indicator],
+    score: CountryScore,
+    weights: Mapping[str, float],
+    threshold: float,
+) -> LayerScore:
+    """layer_score, with the layer's indicators already picked out (`members`)."""
+    found = score.indicators
     present = [
-        (score.indicators[i.id].score, weights[i.id])
+        (result.score, weights[i.id])
         for i in members
-        if i.id in score.indicators and score.indicators[i.id].score is not None
+        if (result := found.get(i.id)) is not None and result.score is not None
     ]
     total = sum(weights[i.id] for i in members)
     coverage = sum(w for _, w in present) / total if total else 0.0
@@ -362,14 +374,11 @@ def layer_scores(
 ) -> dict[str, dict[str, LayerScore]]:
     """Layer id -> ISO code -> score over all pillars, ranked among countries with a score."""
     weights = effective_weights(framework)
+    threshold = framework.coverage_threshold
     result = {}
     for layer in framework.layers:
-        by_iso = {
-            s.iso3: layer_score(
-                layer.id, framework.indicators, s, weights, framework.coverage_threshold
-            )
-            for s in scores
-        }
+        members = [i for i in framework.indicators if i.layer == layer.id]
+        by_iso = {s.iso3: _members_score(layer.id, members, s, weights, threshold) for s in scores}
         ranks = competition_ranks({iso: ls.score for iso, ls in by_iso.items()})
         result[layer.id] = {iso: replace(ls, rank=ranks[iso]) for iso, ls in by_iso.items()}
     return result
@@ -379,11 +388,16 @@ def lens_matrix(
     framework: Framework, scores: list[CountryScore]
 ) -> dict[str, dict[tuple[str, str], LayerScore]]:
     """ISO code -> (pillar id, layer id) -> the cell's score (pillar_layer_score)."""
+    cells = [  # each cell's indicators and weights, picked out once for every country
+        ((p.id, layer.id), [i for i in p.indicators if i.layer == layer.id], _pillar_weights(p))
+        for p in framework.pillars
+        for layer in framework.layers
+    ]
+    threshold = framework.coverage_threshold
     return {
         s.iso3: {
-            (p.id, layer.id): pillar_layer_score(framework, s, p.id, layer.id)
-            for p in framework.pillars
-            for layer in framework.layers
+            cell: _members_score(cell[1], members, s, weights, threshold)
+            for cell, members, weights in cells
         }
         for s in scores
     }
@@ -394,5 +408,10 @@ def pillar_layer_score(
 ) -> LayerScore:
     """One cell of the pillar x layer matrix: the layer's indicators within one pillar."""
     pillar = next(p for p in framework.pillars if p.id == pillar_id)
-    weights = {i.id: i.weight for i in pillar.indicators}
+    weights = _pillar_weights(pillar)
     return layer_score(layer, pillar.indicators, score, weights, framework.coverage_threshold)
+
+
+def _pillar_weights(pillar: Pillar) -> dict[str, float]:
+    """A cell's weights: each indicator's own weight within its pillar."""
+    return {i.id: i.weight for i in pillar.indicators}
