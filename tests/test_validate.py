@@ -11,9 +11,18 @@ from datetime import date
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scorecard.errors import Problem, ScorecardError, Severity, summarise
-from scorecard.validate import date_problem, files_checked, load_dataset, url_problem
+from scorecard.validate import (
+    _all_usable,
+    _unusable_values,
+    date_problem,
+    files_checked,
+    load_dataset,
+    url_problem,
+)
 from scorecard.yamlsafe import load_bytes
 
 from .conftest import REPO, TODAY, edit, problems
@@ -466,6 +475,26 @@ def test_text_a_spreadsheet_would_run_as_a_formula(data, written, shown):
 def test_formula_characters_inside_text_are_fine(data):
     edit(data / "countries/FRA.yaml", "name: France\n", "name: France (= 1 + 1 - @)\n")
     assert problems(data) == []
+
+
+_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**16), 10**16)
+    | st.sampled_from([10**15, -(10**15), 10**15 + 1, 1e15, 1.0000001e15])
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(alphabet="=+-@\t\rab 1", max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(alphabet="=ab", max_size=2), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(_VALUES)
+def test_the_quick_test_of_values_agrees_with_the_one_that_words_problems(data):
+    assert _all_usable(data) == (_unusable_values(data) == [])
 
 
 def test_assessed_indicator_given_a_value(data):
