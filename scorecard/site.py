@@ -37,6 +37,7 @@ from .views import (
     CountryView,
     OtherIndexRank,
     SiteView,
+    indicator_rows,
     lens_verdict,
     site_view,
 )
@@ -351,7 +352,8 @@ class _Renderer:
         path = _country_path(country.iso3)
         series = self._radar_series(country)
         context = {
-            "c": country,
+            "c": country,  # before its rows: their observations count by place (ValueKeys)
+            "rows": indicator_rows(self.results.dataset.framework, country),
             "peers": self.view.peer_groups(country.iso3),
             "trend": self.view.trend(country.iso3),
             "others": self._other_indices(country),

@@ -22,7 +22,16 @@ from .compute import (
     RankInterval,
     competition_ranks,
 )
-from .model import Country, Dataset, Indicator, Observation, OtherIndex, Pillar, Source
+from .model import (
+    Country,
+    Dataset,
+    Framework,
+    Indicator,
+    Observation,
+    OtherIndex,
+    Pillar,
+    Source,
+)
 
 
 @dataclass(frozen=True)
@@ -39,10 +48,12 @@ class IndicatorRow:
 
 @dataclass(frozen=True)
 class CountryView:
+    """A country as the site's pages show it (its indicator rows, which only its own page
+    shows, are made by that page: indicator_rows)."""
+
     country: Country
     score: CountryScore
     interval: RankInterval | None
-    rows: dict[str, list[IndicatorRow]]  # pillar id -> rows, in framework order
     pillar_intervals: dict[str, RankInterval]  # pillar id -> rank interval within the pillar
     layers: dict[str, LayerScore]  # layer id -> score over all pillars
     matrix: dict[tuple[str, str], LayerScore]  # (pillar id, layer id) -> score
@@ -75,15 +86,32 @@ class SiteView:
     ranked: int
     medians: dict[str, float]  # pillar id -> median pillar score of ranked countries
     leader: CountryView | None
-    summaries: dict[str, IndicatorSummary]
-    correlations: dict[tuple[str, str], float | None]
-    sources_used: list[Source]
     agreements: list[Agreement] = field(default_factory=list)
     editions: dict[int, list[CountryScore]] = field(default_factory=dict)
     lens_medians: dict[Any, float] = field(default_factory=dict)  # layer or (pillar, layer)
 
     def country(self, iso3: str) -> CountryView:
         return self._by_iso[iso3]
+
+    # Made when first read: only the site-wide pages show them, so a process that makes
+    # country pages or downloads only (the build's second process; `serve`'s page written
+    # ahead) never makes them.
+
+    @cached_property
+    def summaries(self) -> dict[str, IndicatorSummary]:
+        """Indicator id -> what the data holds for it across the countries."""
+        return {i.id: _summary(i, self.dataset) for i in self.dataset.framework.indicators}
+
+    @cached_property
+    def correlations(self) -> dict[tuple[str, str], float | None]:
+        """(pillar id, pillar id) -> Pearson correlation of the two pillars' scores."""
+        scores = [self._by_iso[c.iso3].score for c in self.dataset.countries]  # data order
+        return _correlations(self.dataset, scores)
+
+    @cached_property
+    def sources_used(self) -> list[Source]:
+        """Every source some value cites, by producer and title."""
+        return _sources_used(self.dataset)
 
     @cached_property
     def _by_iso(self) -> dict[str, CountryView]:
@@ -195,15 +223,13 @@ class CountrySite:
 def site_view(results: Any) -> SiteView:
     """Build the view of the whole site from the pipeline's Results.
 
-    The rank intervals are read last: while they are still being computed (in another
-    process, pipeline.Computing), everything that does not need them is made meanwhile.
+    What only some pages show is made when they first read it: the indicator summaries,
+    correlations and sources (SiteView's cached properties), a country's indicator rows
+    (indicator_rows). The rank intervals may still be being computed in another process
+    (pipeline.Computing): the view waits for them, not for anything else.
     """
     dataset, scores = results.dataset, results.scores
     by_iso = {s.iso3: s for s in scores}
-    rows = {c.iso3: _rows(dataset, c, by_iso[c.iso3]) for c in dataset.countries}
-    summaries = {i.id: _summary(i, dataset) for i in dataset.framework.indicators}
-    correlations = _correlations(dataset, scores)
-    sources_used = _sources_used(dataset)
     intervals, by_pillar = results.intervals, results.pillar_intervals
     views = [
         _country_view(
@@ -211,7 +237,6 @@ def site_view(results: Any) -> SiteView:
             c,
             by_iso[c.iso3],
             intervals.get(c.iso3),
-            rows[c.iso3],
             {p: found[c.iso3] for p, found in by_pillar.items() if c.iso3 in found},
             {layer: found[c.iso3] for layer, found in results.layers.items()},
             results.matrix[c.iso3],
@@ -231,9 +256,6 @@ def site_view(results: Any) -> SiteView:
         ranked=len(ranked),
         medians=medians,
         leader=ranked[0] if ranked else None,
-        summaries=summaries,
-        correlations=correlations,
-        sources_used=sources_used,
         agreements=[agreement(dataset, index, views) for index in dataset.framework.other_indices],
         editions=results.editions,
         lens_medians=_lens_medians(dataset, ranked),
@@ -273,20 +295,20 @@ def _country_view(
     country: Country,
     score: CountryScore,
     interval: RankInterval | None,
-    rows: dict[str, list[IndicatorRow]],
     pillar_intervals: dict[str, RankInterval],
     layers: dict[str, LayerScore],
     matrix: dict[tuple[str, str], LayerScore],
 ) -> CountryView:
     unranked = [p.name for p in dataset.framework.pillars if score.pillars[p.id].score is None]
-    return CountryView(country, score, interval, rows, pillar_intervals, layers, matrix, unranked)
+    return CountryView(country, score, interval, pillar_intervals, layers, matrix, unranked)
 
 
-def _rows(dataset: Dataset, country: Country, score: CountryScore) -> dict[str, list[IndicatorRow]]:
+def indicator_rows(framework: Framework, view: CountryView) -> dict[str, list[IndicatorRow]]:
     """A country's indicator rows, by pillar id, in framework order."""
+    country, score = view.country, view.score
     return {
         pillar.id: [_row(country, ind, score.indicators.get(ind.id)) for ind in pillar.indicators]
-        for pillar in dataset.framework.pillars
+        for pillar in framework.pillars
     }
 
 

@@ -223,29 +223,30 @@ def test_a_forked_child_is_always_waited_for(monkeypatch):
     assert len(children) == 1 and _reaped(children[0])
 
 
-def test_the_view_reads_the_rank_intervals_last(monkeypatch):
-    """Everything the view can make without the intervals is made before it reads them: the
-    Monte Carlo child may still be making them (pipeline.Computing)."""
+def test_the_view_makes_what_only_some_pages_show_when_they_read_it(monkeypatch):
+    """The view waits for the rank intervals (the Monte Carlo child may still be making
+    them: pipeline.Computing) and for nothing else: the indicator summaries, correlations
+    and sources are made when a site-wide page first reads them, a country's indicator
+    rows by its page, each in the process that makes the page."""
     dataset, _ = load_dataset(REPO / "indicators", store=None)
     results = pipeline.Results(dataset, [], pipeline.compute_results(dataset))
     seen: list[str] = []
-
-    class Watched:  # the results, noting when the intervals are read
-        def __getattr__(self, name: str) -> Any:
-            if name in ("intervals", "pillar_intervals"):
-                seen.append("intervals")
-            return getattr(results, name)
-
-    parts = ("_rows", "_summary", "_correlations", "_sources_used")
-    for part in parts:
+    for part in ("_row", "_summary", "_correlations", "_sources_used"):
         real = getattr(views, part)
         monkeypatch.setattr(
             views, part, lambda *a, real=real, part=part: seen.append(part) or real(*a)
         )
-    view = views.site_view(Watched())
-    first = seen.index("intervals")
-    assert set(seen[:first]) == set(parts)
-    assert set(seen[first:]) == {"intervals"}
+    view = views.site_view(results)
+    assert seen == []
+    read = (view.summaries, view.correlations, view.sources_used)
+    assert sorted(set(seen)) == ["_correlations", "_sources_used", "_summary"]
+    seen.clear()
+    assert read == (view.summaries, view.correlations, view.sources_used) and seen == []
+    rows = views.indicator_rows(dataset.framework, view.country("KOR"))
+    assert seen == ["_row"] * len(dataset.framework.indicators)
+    assert [row.indicator for pillar in rows.values() for row in pillar] == [
+        i for p in dataset.framework.pillars for i in p.indicators
+    ]
     assert view == views.site_view(results)
 
 
