@@ -12,6 +12,7 @@ No I/O.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,51 +84,86 @@ def analyse(framework: Framework, scores: list[CountryScore]) -> Intervals:
 
     A pillar's interval ranks the countries that have that pillar's score at the nominal
     settings; the pillar scores move with the indicator weights and the normalisation.
+    The runs are made RUNS_AT_ONCE at a time and only their ranks are kept (counted), so
+    that their arrays stay small: a few megabytes instead of ~100 at 1,000 countries.
     """
     if not scores:
         return Intervals({}, {p.id: {} for p in framework.pillars})
     goal, minmax = score_matrices(framework, scores)
-    composites, pillars = simulate(framework, goal, minmax)
     ranked = [i for i, s in enumerate(scores) if s.composite is not None]
-    composite = _intervals(scores, ranked, composites[:, ranked])
-    by_pillar = {}
-    for p, pillar in enumerate(framework.pillars):
-        rows = [i for i, s in enumerate(scores) if s.pillars[pillar.id].score is not None]
-        by_pillar[pillar.id] = _intervals(scores, rows, pillars[:, rows, p])
-    return Intervals(composite, by_pillar)
+    rows = [
+        [i for i, s in enumerate(scores) if s.pillars[pillar.id].score is not None]
+        for pillar in framework.pillars
+    ]
+    composite = RankCounts(len(ranked))
+    by_pillar = [RankCounts(len(each)) for each in rows]
+    for composites, pillars in simulate_blocks(framework, goal, minmax):
+        composite.add(composites[:, ranked])
+        for p, each in enumerate(rows):
+            by_pillar[p].add(pillars[:, each, p])
+    return Intervals(
+        _intervals(scores, ranked, composite),
+        {
+            pillar.id: _intervals(scores, rows[p], by_pillar[p])
+            for p, pillar in enumerate(framework.pillars)
+        },
+    )
 
 
 def _intervals(
-    scores: list[CountryScore], rows: list[int], values: np.ndarray
+    scores: list[CountryScore], rows: list[int], counts: RankCounts
 ) -> dict[str, RankInterval]:
     if not rows:
         return {}
-    low, median, high = rank_percentiles(values, (5, 50, 95))
+    low, median, high = counts.percentiles((5, 50, 95))
     return {
         scores[i].iso3: RankInterval(int(median[k]), int(low[k]), int(high[k]))
         for k, i in enumerate(rows)
     }
 
 
+class RankCounts:
+    """How often each of `columns` countries took each competition rank over the runs
+    added: all a rank percentile needs, in columns x (columns + 1) counts, whatever the
+    number of runs."""
+
+    def __init__(self, columns: int):
+        self.columns, self.runs = columns, 0
+        self.counts = np.zeros(columns * (columns + 1), dtype=np.int64)
+
+    def add(self, values: np.ndarray) -> None:
+        """Count the competition ranks of each row (a run) of `values` (runs x columns).
+
+        The ranks are counted in the order each row's sort gives them, never put back in
+        place; the count of (column, rank) is at column x (columns + 1) + rank."""
+        if values.shape[1] != self.columns:
+            raise ValueError(f"{values.shape[1]} columns, expected {self.columns}")
+        order, ranks = _sorted_ranks(values)
+        self.counts += np.bincount(
+            (order * (self.columns + 1) + ranks).ravel(), minlength=self.counts.size
+        )
+        self.runs += values.shape[0]
+
+    def percentiles(self, percents: tuple[float, ...]) -> np.ndarray:
+        """Each column's rank percentiles (one row per percent), as numpy's inverted CDF
+        picks them (np.percentile(..., method="inverted_cdf")) from all the ranks counted:
+        the first rank whose running count passes the position n x q - 1, rounded up
+        unless whole."""
+        index = self.runs * (np.asarray(percents, dtype=float) / 100) - 1
+        below = np.floor(index)
+        picked = np.where(index - below == 0, below, below + 1).astype(np.intp)
+        picked[picked < 0] = 0
+        running = self.counts.reshape(self.columns, self.columns + 1).cumsum(axis=1)
+        return (running[:, :, None] > picked).argmax(axis=1).T  # type: ignore[no-any-return]
+
+
 def rank_percentiles(values: np.ndarray, percents: tuple[float, ...]) -> np.ndarray:
     """Percentiles (one row each) of every column's competition ranks over the runs:
-    np.percentile(_competition_ranks(values), percents, axis=0, method="inverted_cdf").
-
-    A rank is a whole number from 1 to the number of columns, so each column's ranks are
-    counted (one histogram for all columns) instead of sorted: a percentile is then the
-    first rank whose running count passes the position numpy's inverted CDF picks
-    (n x q - 1, rounded up unless whole). The ranks are counted in the order each row's
-    sort gives them, never put back in place.
-    """
-    runs, columns = values.shape
-    order, ranks = _sorted_ranks(values)
-    counts = np.bincount((order * (columns + 1) + ranks).ravel(), minlength=columns * (columns + 1))
-    running = counts.reshape(columns, columns + 1).cumsum(axis=1)  # column x rank
-    index = runs * (np.asarray(percents, dtype=float) / 100) - 1
-    below = np.floor(index)
-    picked = np.where(index - below == 0, below, below + 1).astype(np.intp)
-    picked[picked < 0] = 0
-    return (running[:, :, None] > picked).argmax(axis=1).T  # type: ignore[no-any-return]
+    np.percentile(_competition_ranks(values), percents, axis=0, method="inverted_cdf"),
+    from their counts (RankCounts), not a sort of them."""
+    counts = RankCounts(values.shape[1])
+    counts.add(values)
+    return counts.percentiles(percents)
 
 
 def simulate_ranks(framework: Framework, goal: np.ndarray, minmax: np.ndarray) -> np.ndarray:
@@ -138,10 +174,24 @@ def simulate_ranks(framework: Framework, goal: np.ndarray, minmax: np.ndarray) -
 def simulate(
     framework: Framework, goal: np.ndarray, minmax: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Composite (runs x countries) and pillar scores (runs x countries x pillars) per run.
+    """Composite (runs x countries) and pillar scores (runs x countries x pillars) per run:
+    every block of simulate_blocks, in order."""
+    blocks = list(simulate_blocks(framework, goal, minmax))
+    return np.concatenate([c for c, _ in blocks]), np.concatenate([p for _, p in blocks])
+
+
+RUNS_AT_ONCE = 100  # runs simulated and ranked together (see analyse)
+
+
+def simulate_blocks(
+    framework: Framework, goal: np.ndarray, minmax: np.ndarray
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The runs, RUNS_AT_ONCE at a time: composite (runs x countries) and pillar scores
+    (runs x countries x pillars) of each.
 
     Countries missing a pillar get NaN there (and in the composite); callers rank only the
-    countries that have the score at the nominal settings.
+    countries that have the score at the nominal settings. Every draw is made up front, in
+    a fixed order, so the runs depend only on the seed, whatever the size of a block.
     """
     settings = framework.sensitivity
     rng = np.random.default_rng(settings.seed)
@@ -150,7 +200,6 @@ def simulate(
     pillar_ids = [p.id for p in framework.pillars]
     base_ind = np.array([i.weight for i in indicators])
     base_pil = np.array([p.weight for p in framework.pillars])
-    # Draw everything up front, in a fixed order, so that results depend only on the seed.
     ind_w = base_ind * rng.uniform(1 - spread, 1 + spread, size=(runs, len(indicators)))
     pil_w = base_pil * rng.uniform(1 - spread, 1 + spread, size=(runs, len(pillar_ids)))
     norm_pick = rng.integers(0, len(settings.normalisations), size=runs)
@@ -160,19 +209,24 @@ def simulate(
         np.array([n for n, i in enumerate(indicators) if i.pillar == p], dtype=np.intp)
         for p in pillar_ids
     ]
-    composites = np.empty((runs, goal.shape[0]))
-    pillars = np.empty((runs, goal.shape[0], len(pillar_ids)))
-    with np.errstate(invalid="ignore", divide="ignore"):  # a pillar with no data gives NaN
-        for n, name in enumerate(settings.normalisations):
-            rows = np.flatnonzero(norm_pick == n)
-            if rows.size == 0:
-                continue
-            matrix = goal if name == "goalposts" else minmax
-            pillars[rows] = _pillar_scores(matrix, ind_w[rows], members)
-            for a, aggregation in enumerate(settings.aggregations):
-                picked = rows[agg_pick[rows] == a]
-                composites[picked] = _aggregate(pillars[picked], pil_w[picked], aggregation)
-    return composites, pillars
+    for first in range(0, runs, RUNS_AT_ONCE):
+        block = slice(first, min(first + RUNS_AT_ONCE, runs))
+        picks, aggregations = norm_pick[block], agg_pick[block]
+        composites = np.empty((len(picks), goal.shape[0]))
+        pillars = np.empty((len(picks), goal.shape[0], len(pillar_ids)))
+        with np.errstate(invalid="ignore", divide="ignore"):  # a pillar with no data: NaN
+            for n, name in enumerate(settings.normalisations):
+                rows = np.flatnonzero(picks == n)
+                if rows.size == 0:
+                    continue
+                matrix = goal if name == "goalposts" else minmax
+                pillars[rows] = _pillar_scores(matrix, ind_w[block][rows], members)
+                for a, aggregation in enumerate(settings.aggregations):
+                    picked = rows[aggregations[rows] == a]
+                    composites[picked] = _aggregate(
+                        pillars[picked], pil_w[block][picked], aggregation
+                    )
+        yield composites, pillars
 
 
 def _pillar_scores(

@@ -10,9 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from scorecard import sensitivity
 from scorecard.compute import score_dataset
 from scorecard.model import Dataset, Sensitivity
 from scorecard.sensitivity import (
+    RankCounts,
     RankInterval,
     _competition_ranks,
     analyse,
@@ -88,6 +90,37 @@ def test_a_different_seed_still_gives_valid_intervals(small, close):
             assert sorted(result) == ["DEU", "FRA", "ITA"]
             for interval in result.values():
                 assert 1 <= interval.low <= interval.median <= interval.high <= 3
+
+
+@pytest.mark.parametrize("at_once", [1, 7, 199, 200, 10_000])
+def test_the_intervals_do_not_depend_on_how_many_runs_are_made_at_once(close, monkeypatch, at_once):
+    # The fixture's 200 runs in blocks of one, of 7 (the last one shorter), or all at once.
+    framework = close.framework
+    scores = score_dataset(close)
+    expected = analyse(framework, scores)
+    goal, minmax = score_matrices(framework, scores)
+    whole = sensitivity.simulate(framework, goal, minmax)
+    monkeypatch.setattr(sensitivity, "RUNS_AT_ONCE", at_once)
+    assert analyse(framework, scores) == expected
+    blocks = list(sensitivity.simulate_blocks(framework, goal, minmax))
+    assert len(blocks) == -(-200 // at_once)
+    for made, block in zip(whole, zip(*blocks, strict=True), strict=True):
+        assert np.array_equal(made, np.concatenate(block), equal_nan=True)
+
+
+def test_rank_counts_add_up_blocks_of_runs():
+    values = np.array([[3.0, 2.0, 1.0], [1.0, 2.0, 3.0], [2.0, 2.0, 1.0], [1.0, 3.0, 2.0]])
+    counts = RankCounts(3)
+    counts.add(values[:1])
+    counts.add(values[1:])
+    # Ranks run by run: 1 2 3, 3 2 1, 1 1 3 (a tie), 3 1 2. The percentiles are the 1st,
+    # 2nd and 4th smallest of each country's four (n x q - 1 = -0.8, 1, 2.8, rounded up).
+    assert (
+        counts.percentiles((5, 50, 95)).tolist() == rank_percentiles(values, (5, 50, 95)).tolist()
+    )
+    assert counts.percentiles((5, 50, 95)).tolist() == [[1, 1, 1], [1, 1, 2], [3, 2, 3]]
+    with pytest.raises(ValueError, match="2 columns, expected 3"):
+        counts.add(values[:, :2])
 
 
 @given(datasets(SMALL), st.integers(0, 2**32))
