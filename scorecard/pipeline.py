@@ -207,8 +207,8 @@ def compute(
 
 
 # A country's scores before ranking, by (its file's validation key, data up to year): None
-# for all its data, 0 for none (a year before any), else the year of its latest observation
-# up to the edition's year (compute.data_as_of).
+# for all its data (also for an edition that has it all), 0 for none (a year before any),
+# else the year of its latest observation up to the edition's year (compute.data_as_of).
 Unranked = dict[tuple[str, int | None], CountryScore]
 
 
@@ -347,7 +347,10 @@ def editions(
         for country in dataset.countries:
             own = data_years[country.iso3]  # data_as_of(country, year), without a scan:
             found = bisect.bisect_right(own, year)
-            scores.append(score(country, own[found - 1] if found else 0))  # 0: no data yet
+            if found == len(own):  # all its data: the current scores, already made
+                scores.append(score(country, None))
+            else:
+                scores.append(score(country, own[found - 1] if found else 0))  # 0: none yet
         if any(s.composite is not None for s in scores):
             result[year] = rank_scores(framework, scores)
     return result
