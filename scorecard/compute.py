@@ -268,8 +268,11 @@ def score_dataset(
     )
 
 
-def rank_scores(framework: Framework, results: list[CountryScore]) -> list[CountryScore]:
-    """The same scores with their composite and pillar ranks among `results`."""
+def rank_scores(
+    framework: Framework, results: list[CountryScore], *, indicators: bool = True
+) -> list[CountryScore]:
+    """The same scores with their composite and pillar ranks among `results`; without
+    their indicator scores if `indicators` is False (an edition's: pipeline.editions)."""
     ranks = competition_ranks({r.iso3: r.composite for r in results})
     pillar_ranks = {
         p.id: competition_ranks({r.iso3: r.pillars[p.id].score for r in results})
@@ -278,7 +281,7 @@ def rank_scores(framework: Framework, results: list[CountryScore]) -> list[Count
     return [
         CountryScore(
             r.iso3,
-            r.indicators,
+            r.indicators if indicators else {},
             {pid: ps.ranked(pillar_ranks[pid][r.iso3]) for pid, ps in r.pillars.items()},
             r.composite,
             r.coverage,

@@ -327,6 +327,10 @@ def editions(
     Every year is scored with today's framework (fixed goalposts), so years compare.
     `score(country, as_of)` gives a country's unranked scores, each computed once
     (_unranked_scorer): a country is scored once for each year it has data, not each year.
+    An edition keeps each country's composite and pillar scores, coverage, data years and
+    ranks, not its indicator scores (`indicators` is empty): the pages show a country's
+    indicators as they are now, and without them an edition is a quarter of the size in
+    the result cache, which stores every edition.
     """
     years = sorted(
         {
@@ -352,7 +356,7 @@ def editions(
             else:
                 scores.append(score(country, own[found - 1] if found else 0))  # 0: none yet
         if any(s.composite is not None for s in scores):
-            result[year] = rank_scores(framework, scores)
+            result[year] = rank_scores(framework, scores, indicators=False)
     return result
 
 
