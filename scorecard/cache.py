@@ -91,15 +91,10 @@ class Store:
         self._write(key, lambda file: pickle.dump(value, file, pickle.HIGHEST_PROTOCOL))
 
     def _write(self, key: str, fill: Callable[[BinaryIO], object]) -> None:
-        temporary = self.folder / f".{key}.{os.getpid()}.tmp"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            with temporary.open("wb") as file:
-                fill(file)
-            os.replace(temporary, self.folder / key)
+            replace_file(self.folder / key, fill)
         except OSError:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
             return
         if not self._pruned:
             self._pruned = True
@@ -148,6 +143,21 @@ class Remembering(Store):
         """Forget, in this process, every value but those under `keys` (the current files')."""
         wanted = set(keys)
         self._kept = {k: v for k, v in self._kept.items() if k in wanted}
+
+
+def replace_file(target: Path, fill: Callable[[BinaryIO], object]) -> None:
+    """Write `target` in one step: `fill` writes a temporary file beside it, which then
+    replaces it, so that a reader sees the old file or the new one, never part of one. If
+    anything fails, the temporary file is removed and the error raised."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("wb") as file:
+            fill(file)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
 
 
 def default_store(kind: str) -> Store | None:

@@ -46,11 +46,12 @@ import jinja2
 import watchfiles
 
 from . import parallel, pipeline
-from .cache import remembering_store
+from .cache import remembering_store, replace_file
 from .config import Config
 from .errors import Problem, ScorecardError, summarise
 from .i18n import TranslationError
 from .load import display_path
+from .site import country_path
 from .validate import SCHEMA_DIR, files_checked
 from .write import MARKER, UnsafePathError, safe_join
 
@@ -118,13 +119,7 @@ class PagesAhead:
 
 
 def _replace(target: Path, content: bytes) -> None:
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_bytes(content)
-        os.replace(temporary, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
+    replace_file(target, lambda file: file.write(content))
 
 
 class Builder:
@@ -175,7 +170,7 @@ class Builder:
     def _pages_of(self, changed: Collection[Path]) -> list[str]:
         """The site paths of the pages of the country files in `changed`."""
         return [
-            f"countries/{path.stem}/index.html"
+            country_path(path.stem)
             for path in changed
             if path.suffix == ".yaml" and path.resolve().parent == self._countries
         ]

@@ -168,14 +168,14 @@ class _Renderer:
         # child's downloads hide. Pages from the bundle come back as None: this process
         # has them already.
         downloads, pages = parallel.fork_sharing(
-            [c.iso3 for c in self.results.dataset.countries if _country_path(c.iso3) not in made],
+            [c.iso3 for c in self.results.dataset.countries if country_path(c.iso3) not in made],
             lambda iso3: self._country_page(self.view.country(iso3)),
             there,
             here,
         )
         made.update((page[0], page) for page in pages)
         for country in self.view.countries:
-            self._keep_country(*made[_country_path(country.iso3)])
+            self._keep_country(*made[country_path(country.iso3)])
         self.files.update(downloads)
         self._meta_files()
         if self.pages_cache is not None:
@@ -206,7 +206,7 @@ class _Renderer:
         """Make the pages of `first` that exist (the others are ignored), give them to
         `ahead`; returns the country pages made (as _country_page does)."""
         made: dict[str, tuple[str, str, bytes | None]] = {}
-        countries = {_country_path(c.iso3): c for c in self.view.countries}
+        countries = {country_path(c.iso3): c for c in self.view.countries}
         others = self._site_pages()
         for path in sorted(first):
             if path in countries:
@@ -349,7 +349,7 @@ class _Renderer:
     def _country_page(self, country: CountryView) -> tuple[str, str, bytes | None]:
         """(path, key, HTML); HTML None when the previous build's page under the same key is
         reused (it is in the page cache's bundle)."""
-        path = _country_path(country.iso3)
+        path = country_path(country.iso3)
         series = self._radar_series(country)
         context = {
             "c": country,  # before its rows: their observations count by place (ValueKeys)
@@ -889,7 +889,8 @@ def _install_gettext(env: jinja2.Environment, translations: Any) -> None:
 _OTHER_FORMATS = re.compile(r"%(?!\(\w+\)s)")  # any placeholder but %(name)s
 
 
-def _country_path(iso3: str) -> str:
+def country_path(iso3: str) -> str:
+    """The site path of a country's page."""
     return f"countries/{iso3}/index.html"
 
 

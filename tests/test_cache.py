@@ -186,3 +186,19 @@ def test_a_remembering_store_reads_only_what_changed(data, tmp_path, monkeypatch
     edit(data / "countries/FRA.yaml", "value: 90\n", "value: 91\n")
     assert outcome(data, store) == outcome(data, None)
     assert len(read) == 1  # the edited file's new key: not in memory, nor on the disk
+
+
+def test_a_file_is_replaced_whole_or_not_at_all(tmp_path):
+    target = tmp_path / "page.html"
+    target.write_bytes(b"old")
+    cache.replace_file(target, lambda file: file.write(b"new"))
+    assert target.read_bytes() == b"new"
+
+    def fails(file):  # type: ignore[no-untyped-def]
+        file.write(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        cache.replace_file(target, fails)
+    assert target.read_bytes() == b"new"
+    assert [p.name for p in tmp_path.iterdir()] == ["page.html"]  # no temporary file left
