@@ -225,15 +225,16 @@ def start_computing(dataset: Dataset, unranked: Unranked | None = None) -> Compu
     mapping is left holding exactly the current files' scores. Ranks, medians and the
     Monte Carlo runs involve every country and are always computed.
 
-    The Monte Carlo runs need only the ranked scores: on two processors a forked child
-    runs them (and imports numpy) while this process scores the editions and the lens,
-    and goes on with whatever its caller does next until it reads the intervals
-    (scorecard.parallel.Forked); the results are the same either way.
+    The Monte Carlo runs need only the scores, not their ranks: on two processors a forked
+    child runs them (and imports numpy) while this process ranks the scores, scores the
+    editions and the lens, and goes on with whatever its caller does next until it reads
+    the intervals (scorecard.parallel.Forked); the results are the same either way.
     """
     score = _unranked_scorer(dataset, unranked)
     framework = dataset.framework
-    scores = rank_scores(framework, [score(c, None) for c in dataset.countries])
-    intervals = parallel.Forked(lambda: _rank_intervals(framework, scores))
+    current = [score(c, None) for c in dataset.countries]
+    intervals = parallel.Forked(lambda: _rank_intervals(framework, current))  # ranks unused
+    scores = rank_scores(framework, current)
     try:
         return Computing(
             scores,
