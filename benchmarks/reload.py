@@ -21,6 +21,7 @@ import shutil
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                     re.sub(r"^name: .+$", f"name: {new}", text, count=1, flags=re.M),
                     encoding="utf-8",
                 )
-                wait_for(lambda new=new: new in _read(html), 60, step=0.002)
+                wait_for(partial(_shows, html, new), 60, step=0.002)
                 on_disk.append(time.perf_counter() - started)
                 page.wait_for_function(
                     "name => document.title.startsWith(name + ' ')", arg=new, timeout=60_000
@@ -93,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  serve's rebuild:      {spread(rebuilt)}")
     print(f"load after: {load_average()}")
     return 0
+
+
+def _shows(path: Path, text: str) -> bool:
+    return text in _read(path)
 
 
 def _read(path: Path) -> str:
