@@ -765,19 +765,21 @@ def _bytecode_cache(catalogue: Path) -> jinja2.BytecodeCache | None:
 
 
 class _CompiledTranslations(jinja2.ext.InternationalizationExtension):
-    """Jinja's i18n extension, whose fixed messages are translated when a template is
-    compiled: `{{ _('Rank') }}`, and `{% trans %}` blocks without variables, become the
-    translated text in the compiled template (Jinja then writes it with the text around
-    it), instead of a call on every render (~200 a country page, a fifth of its time).
+    """Jinja's i18n extension, whose messages are translated when a template is compiled:
+    `{{ _('Rank') }}`, and `{% trans %}` blocks, become the translated text in the compiled
+    template (Jinja then writes it with the text around it, and a block's variables where
+    the translation puts them), instead of a call on every render (~270 a country page,
+    a third of its time).
 
     The same output as the calls would give: what the new-style gettext of _install_gettext
-    returns for a message without variables (Markup when autoescaping, %-formatted with no
-    values). A block's text is marked safe only where Jinja autoescapes, as gettext does; a
-    `_()` call is kept where that is not certain (in an `{% autoescape %}` block, or a
-    template not autoescaped). Calls with variables, and messages whose formatting fails,
-    are left to the render. `_` and `gettext` are taken to be the translation functions,
-    as the message extractor (babel.cfg) takes them. Without translations given to
-    _install_gettext, nothing is translated early.
+    returns (Markup when autoescaping, %-formatted). A block's text is marked safe only
+    where Jinja autoescapes, as gettext does, and its variables are escaped as Jinja
+    escapes any value; a `_()` call is kept where that is not certain (in an
+    `{% autoescape %}` block, or a template not autoescaped). `_()` calls with variables,
+    plural and context forms, and messages whose formatting could fail or evaluates a
+    variable other than once, are left to the render. `_` and `gettext` are taken to be
+    the translation functions, as the message extractor (babel.cfg) takes them. Without
+    translations given to _install_gettext, nothing is translated early.
     """
 
     def filter_stream(self, stream: jinja2.lexer.TokenStream) -> Iterator[jinja2.lexer.Token]:
@@ -817,14 +819,55 @@ class _CompiledTranslations(jinja2.ext.InternationalizationExtension):
         vars_referenced: bool,
         num_called_num: bool,
     ) -> jinja2.nodes.Output:
-        if plural is None and context is None and not variables:
-            text = self._translated(singular)
-            if text is not None:  # the block's text, marked safe as gettext's result is
-                const = jinja2.nodes.Const(text)
-                return jinja2.nodes.Output([jinja2.nodes.MarkSafeIfAutoescape(const)])
+        if plural is None and context is None and plural_expr is None:
+            if not variables:
+                text = self._translated(singular)
+                if text is not None:  # the block's text, marked safe as gettext's result is
+                    const = jinja2.nodes.Const(text)
+                    return jinja2.nodes.Output([jinja2.nodes.MarkSafeIfAutoescape(const)])
+            else:
+                output = self._with_variables(singular, variables)
+                if output is not None:
+                    return output
         return super()._make_node(  # type: ignore[no-any-return]
             singular, plural, context, variables, plural_expr, vars_referenced, num_called_num
         )
+
+    def _with_variables(
+        self, message: str, variables: dict[str, jinja2.nodes.Expr]
+    ) -> jinja2.nodes.Output | None:
+        """A `{% trans %}` block with variables, translated now: the translation's text
+        (marked safe as gettext's result is) with each `%(name)s` replaced by the output of
+        its variable, which Jinja escapes as it escapes any `{{ value }}`: what gettext's
+        `Markup(translation) % values` gives, without the call on every render (~60 a
+        country page). Only when the translation holds each variable exactly once and no
+        other placeholder than `%(name)s` and `%%`; None otherwise (left to the render,
+        which then fails or formats as Jinja's own extension does)."""
+        translations = getattr(self.environment, "compiled_translations", None)
+        if translations is None or not getattr(self.environment, "newstyle_gettext", False):
+            return None
+        text = translations.gettext(message)
+        parts: list[jinja2.nodes.Expr] = []
+        used: list[str] = []
+        start = 0
+        for found in _PLACEHOLDER.finditer(text):
+            literal = text[start : found.start()]
+            start = found.end()
+            name = found.group(1)
+            if found.group() == "%%":
+                literal += "%"
+            elif name is None or name not in variables:  # another format, or a KeyError
+                return None
+            if literal:
+                parts.append(jinja2.nodes.MarkSafeIfAutoescape(jinja2.nodes.Const(literal)))
+            if name is not None:
+                parts.append(variables[name])
+                used.append(name)
+        if sorted(used) != sorted(variables):  # each evaluated once, as the call's values
+            return None
+        if text[start:]:
+            parts.append(jinja2.nodes.MarkSafeIfAutoescape(jinja2.nodes.Const(text[start:])))
+        return jinja2.nodes.Output(parts)
 
     def _translated(self, message: str) -> str | None:
         """`message` translated and formatted as gettext would; None: leave the call."""
@@ -835,6 +878,9 @@ class _CompiledTranslations(jinja2.ext.InternationalizationExtension):
             return str(translations.gettext(message) % {})
         except (KeyError, TypeError, ValueError):  # e.g. %(name)s without its value
             return None
+
+
+_PLACEHOLDER = re.compile(r"%(?:\((\w+)\)s|%|)")  # %(name)s, %%, or another format
 
 
 def _fixed_message_call(tokens: list[jinja2.lexer.Token], index: int) -> bool:

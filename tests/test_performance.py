@@ -382,6 +382,11 @@ TRANSLATED = [
     "{{ _('Plain & <b>') }}|{{ _('Plain & <b>') }}",
     "{% trans name=x %}Hello {{ name }}, 100%{% endtrans %}",
     "{% trans name=x, n=3 %}{{ n }} of {{ name }}{% endtrans %}",
+    "{% trans name=x %}{{ name }} and {{ name }}{% endtrans %}",
+    "{% trans %}<b>{{ x }}</b> 50%{% endtrans %}",
+    "{% for i in range(2) %}{% trans n=i, name=x %}{{ name }}: {{ n }}{% endtrans %}{% endfor %}",
+    "{% autoescape false %}{% trans name=x %}<i>{{ name }}</i>{% endtrans %}{% endautoescape %}",
+    "{% trans name=x %}Hello {{ name }} again!{% endtrans %}",
     "{{ _('%(n)d items of %(x)s', n=3, x=x) }}",
     "{{ _('100%% sure') }} {{ gettext('a %(x)s', x=x) }}",
     "{% autoescape false %}{{ _('a %(x)s', x=x) }} {{ _('<i>') }}{% endautoescape %}",
@@ -415,6 +420,18 @@ class Translated(gettext.NullTranslations):
         return f"«{message}» <tr>"
 
 
+class Reordered(gettext.NullTranslations):
+    """A catalogue whose translations put the words in the reverse order (placeholders
+    included) and leave out the placeholders of messages that end with "!" (a translation
+    may put its values in another order, or leave one out)."""
+
+    def gettext(self, message: str) -> str:
+        words = message.split(" ")
+        if message.endswith("!"):
+            words = [w for w in words if "%(" not in w]
+        return " ".join(reversed(words))
+
+
 def _environment(source: str, extension: Any, autoescape: Any = True) -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.DictLoader({"t.txt": source}),
@@ -425,7 +442,7 @@ def _environment(source: str, extension: Any, autoescape: Any = True) -> jinja2.
 
 @pytest.mark.parametrize("source", TRANSLATED + FIXED)
 @pytest.mark.parametrize("value", ["<script>&'\"", Markup("<b>ok</b>"), 5, None, "100%"])
-@pytest.mark.parametrize("catalogue", [gettext.NullTranslations, Translated])
+@pytest.mark.parametrize("catalogue", [gettext.NullTranslations, Translated, Reordered])
 @pytest.mark.parametrize(
     "autoescape", [True, False, jinja2.select_autoescape(["html"])], ids=["on", "off", "by-name"]
 )
@@ -440,7 +457,7 @@ def test_translations_render_as_jinjas_own(source, value, catalogue, autoescape)
         assert ours.get_template("t.txt").render(x=value) == expected  # memoized the 2nd time
 
 
-def test_fixed_messages_are_translated_once_when_compiled():
+def test_block_messages_are_translated_once_when_compiled():
     catalogue = Translated()
     env = _environment(
         "{% for i in range(3) %}{{ _('Rank') }} {% trans %}Median{% endtrans %} "
@@ -449,13 +466,13 @@ def test_fixed_messages_are_translated_once_when_compiled():
     )
     site._install_gettext(env, catalogue)
     template = env.get_template("t.txt")
-    assert catalogue.lookups == 2  # Rank and Median, when compiling
+    assert catalogue.lookups == 3  # Rank, Median and "%(n)s of", when compiling
     assert template.render() == (
         "«Rank» <tr> «Median» <tr> «0 of» <tr>|"
         "«Rank» <tr> «Median» <tr> «1 of» <tr>|"
         "«Rank» <tr> «Median» <tr> «2 of» <tr>|"
     )
-    assert catalogue.lookups == 3  # only the message with a variable, once (memoized)
+    assert catalogue.lookups == 3  # none when rendering
 
 
 def test_a_message_that_cannot_be_formatted_fails_when_rendered_as_with_jinjas_own():
