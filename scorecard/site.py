@@ -38,7 +38,6 @@ from .views import (
     OtherIndexRank,
     SiteView,
     indicator_rows,
-    lens_verdict,
     site_view,
 )
 from .write import Content, static_files
@@ -740,7 +739,7 @@ def _environment(
         pillar_order=pillar_order,
         layer_order=layer_order,
     )
-    env.globals.update(language=language, figure_json=charts.to_json, lens_verdict=lens_verdict)
+    env.globals.update(language=language, figure_json=charts.to_json)
     return env
 
 

@@ -219,6 +219,11 @@ class CountrySite:
     def history_warning(self) -> str:
         return self.history
 
+    def verdict(self, score: float | None, cell: Any) -> str:
+        """lens_verdict against the ranked countries' median in `cell`: a layer id, or a
+        (pillar id, layer id) pair (one call from the template instead of two)."""
+        return lens_verdict(score, self.lens_medians.get(cell))
+
 
 def site_view(results: Any) -> SiteView:
     """Build the view of the whole site from the pipeline's Results.
