@@ -159,9 +159,9 @@ def pillar_score(
     """Weighted mean of the scores present, if they carry enough of the pillar's weight."""
     indicators = list(indicators)
     present = [
-        (scores[i.id], i.weight)
+        (found, i.weight)
         for i in indicators
-        if i.id in scores and scores[i.id].score is not None
+        if (found := scores.get(i.id)) is not None and found.score is not None
     ]
     total_weight = sum(i.weight for i in indicators)
     coverage = sum(weight for _, weight in present) / total_weight
@@ -169,15 +169,15 @@ def pillar_score(
     score = None
     # A tiny tolerance keeps e.g. 2 of 4 equal weights (0.5) at a 0.5 threshold.
     if present and coverage >= threshold - 1e-12:
-        score = weighted_mean((s.score, w) for s, w in present)  # type: ignore[misc]
+        score = weighted_mean([(s.score, w) for s, w in present])  # type: ignore[misc]
     return PillarScore(
         pillar_id,
         score,
         coverage,
         len(present),
         len(indicators),
-        min(years, default=None),
-        max(years, default=None),
+        min(years) if years else None,
+        max(years) if years else None,
     )
 
 
