@@ -330,7 +330,7 @@ def editions(
     (_unranked_scorer): a country is scored once for each year it has data, not each year.
     An edition keeps each country's composite and pillar scores, coverage, data years and
     ranks, not its indicator scores (`indicators` is empty): the pages show a country's
-    indicators as they are now, and without them an edition is a quarter of the size in
+    indicators as they are now, and without them an edition is a fifth of the size in
     the result cache, which stores every edition.
     """
     years = sorted(

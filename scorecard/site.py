@@ -896,7 +896,8 @@ def _fixed_message_call(tokens: list[jinja2.lexer.Token], index: int) -> bool:
 
 
 def _install_gettext(env: jinja2.Environment, translations: Any) -> None:
-    """Jinja's new-style `gettext` and `_`, made cheaper: a country page calls them ~300 times.
+    """Jinja's new-style `gettext` and `_`, made cheaper, for the messages translated when
+    a page is rendered: `_()` calls with values, and what _CompiledTranslations leaves.
 
     The same results as `install_gettext_translations(newstyle=True)` gives (Markup when
     autoescaping, always %-formatted): strings without variables are translated and
