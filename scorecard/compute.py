@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .model import Country, Dataset, Framework, Indicator, Observation, Pillar
 
@@ -322,6 +322,10 @@ class LayerScore:
     total: int
     rank: int | None = None
 
+    def ranked(self, rank: int | None) -> LayerScore:
+        """The same score with its rank (as PillarScore.ranked)."""
+        return LayerScore(self.layer, self.score, self.coverage, self.present, self.total, rank)
+
 
 def effective_weights(framework: Framework) -> dict[str, float]:
     """Each indicator's share of the composite: pillar share x share within its pillar."""
@@ -372,18 +376,56 @@ def _members_score(
     return LayerScore(layer, value, coverage, len(present), len(members))
 
 
+class Lens:
+    """The sovereignty lens of a framework, picked out once for every country: the
+    indicators of each layer (over all pillars) and of each pillar x layer cell, with the
+    weights they carry there."""
+
+    def __init__(self, framework: Framework):
+        weights = effective_weights(framework)
+        self.threshold = framework.coverage_threshold
+        self._layers = [
+            (layer.id, [i for i in framework.indicators if i.layer == layer.id], weights)
+            for layer in framework.layers
+        ]
+        self._cells = [
+            ((p.id, layer.id), [i for i in p.indicators if i.layer == layer.id], _pillar_weights(p))
+            for p in framework.pillars
+            for layer in framework.layers
+        ]
+
+    def layers(self, score: CountryScore) -> dict[str, LayerScore]:
+        """Layer id -> the country's score over all pillars, before ranking (layer_score)."""
+        return {
+            layer: _members_score(layer, members, score, weights, self.threshold)
+            for layer, members, weights in self._layers
+        }
+
+    def cells(self, score: CountryScore) -> dict[tuple[str, str], LayerScore]:
+        """(pillar id, layer id) -> the country's score in that cell (pillar_layer_score)."""
+        return {
+            cell: _members_score(cell[1], members, score, weights, self.threshold)
+            for cell, members, weights in self._cells
+        }
+
+
 def layer_scores(
-    framework: Framework, scores: list[CountryScore]
+    framework: Framework,
+    scores: list[CountryScore],
+    unranked: Mapping[str, Mapping[str, LayerScore]] | None = None,
 ) -> dict[str, dict[str, LayerScore]]:
-    """Layer id -> ISO code -> score over all pillars, ranked among countries with a score."""
-    weights = effective_weights(framework)
-    threshold = framework.coverage_threshold
+    """Layer id -> ISO code -> score over all pillars, ranked among countries with a score.
+
+    `unranked`: ISO code -> the country's layer scores before ranking (Lens.layers), where
+    they were kept from an earlier computation; the others are computed.
+    """
+    lens = Lens(framework)
+    unranked = unranked or {}
+    own = {s.iso3: unranked.get(s.iso3) or lens.layers(s) for s in scores}
     result = {}
     for layer in framework.layers:
-        members = [i for i in framework.indicators if i.layer == layer.id]
-        by_iso = {s.iso3: _members_score(layer.id, members, s, weights, threshold) for s in scores}
-        ranks = competition_ranks({iso: ls.score for iso, ls in by_iso.items()})
-        result[layer.id] = {iso: replace(ls, rank=ranks[iso]) for iso, ls in by_iso.items()}
+        ranks = competition_ranks({iso: layers[layer.id].score for iso, layers in own.items()})
+        result[layer.id] = {iso: layers[layer.id].ranked(ranks[iso]) for iso, layers in own.items()}
     return result
 
 
@@ -391,19 +433,8 @@ def lens_matrix(
     framework: Framework, scores: list[CountryScore]
 ) -> dict[str, dict[tuple[str, str], LayerScore]]:
     """ISO code -> (pillar id, layer id) -> the cell's score (pillar_layer_score)."""
-    cells = [  # each cell's indicators and weights, picked out once for every country
-        ((p.id, layer.id), [i for i in p.indicators if i.layer == layer.id], _pillar_weights(p))
-        for p in framework.pillars
-        for layer in framework.layers
-    ]
-    threshold = framework.coverage_threshold
-    return {
-        s.iso3: {
-            cell: _members_score(cell[1], members, s, weights, threshold)
-            for cell, members, weights in cells
-        }
-        for s in scores
-    }
+    lens = Lens(framework)
+    return {s.iso3: lens.cells(s) for s in scores}
 
 
 def pillar_layer_score(

@@ -57,17 +57,18 @@ class Forked(Generic[R]):
     first and writing them took five times as long for the 58 MB of a build's pages.
 
     Only the process that started the child waits for it: in a process forked from that
-    one later, `result()` runs `there` itself.
+    one later, `result()` runs `there` itself. With `fork=False` there is never a child
+    (`there` keeps what it makes in this process for later: serve's Monte Carlo runs).
     """
 
-    def __init__(self, there: Callable[[], R]):
+    def __init__(self, there: Callable[[], R], *, fork: bool = True):
         self._there = there
         self._owner = os.getpid()
         self._pid = 0  # the child, until it has been waited for
         self._status = 1  # the child's exit status, once waited for
         self._channel: BinaryIO | None = None
         self._made: list[R] = []  # the result, once there is one
-        if not can_fork():
+        if not (fork and can_fork()):
             return
         channel = _channel()
         pid = os.fork()

@@ -10,18 +10,19 @@ import bisect
 import contextlib
 import gc
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import pagecache, parallel, resultcache
 from .cache import Store, default_store
 from .compute import (
     CountryScore,
     LayerScore,
+    Lens,
     RankInterval,
     data_years_of,
     layer_scores,
-    lens_matrix,
     rank_scores,
     score_country,
 )
@@ -30,6 +31,9 @@ from .errors import Problem
 from .model import Country, Dataset, Framework
 from .validate import load_dataset
 from .write import Content, static_files, write_site
+
+if TYPE_CHECKING:  # imported only where the runs are made: it imports numpy
+    from . import sensitivity
 
 
 @dataclass(frozen=True)
@@ -179,7 +183,7 @@ def compute(
     paths: Paths,
     *,
     country_codes: Collection[str] | None = None,
-    unranked: Unranked | None = None,
+    kept: Kept | None = None,
     store: Store | bool | None = True,
 ) -> Results:
     """Validate now; score, rank and run the sensitivity analysis (or read the results
@@ -187,9 +191,9 @@ def compute(
     first read (Results.computed). New results are written to the result cache by
     rendering (Results.take_unsaved).
 
-    `unranked`: scores kept from earlier computations in this process (serve's), reused
-    for every country file that did not change (see start_computing). `store`: where
-    validated files are kept (see validate.load_dataset; serve's keeps them in memory too).
+    `kept`: what earlier computations in this process (serve's) kept for this one (see
+    Kept). `store`: where validated files are kept (see validate.load_dataset; serve's
+    keeps them in memory too).
     """
     dataset, warnings = check(paths, country_codes=country_codes, store=store)
     unsaved: list[Callable[[], None]] = []
@@ -199,7 +203,7 @@ def compute(
         found = resultcache.load(dataset, store)
         if found is not None:
             return found
-        computing = start_computing(dataset, unranked)
+        computing = start_computing(dataset, kept)
         unsaved.append(lambda: resultcache.save(dataset, store, computing.whole()))  # take_unsaved
         return computing
 
@@ -212,35 +216,68 @@ def compute(
 Unranked = dict[tuple[str, int | None], CountryScore]
 
 
-def compute_results(dataset: Dataset, unranked: Unranked | None = None) -> resultcache.Computed:
+@dataclass
+class Kept:
+    """What a process that computes again after every edit (serve) keeps from one
+    computation for the next (start_computing): what each country file alone determines
+    (its unranked scores, and the rest in Own, by the file's validation key), and the
+    Monte Carlo runs with their ranks (sensitivity.Kept, made when first needed)."""
+
+    unranked: Unranked = field(default_factory=dict)
+    own: dict[str, Own] = field(default_factory=dict)
+    # Year (None: now) -> the unranked scores last ranked for it, and their ranking.
+    ranked: dict[int | None, tuple[list[CountryScore], list[CountryScore]]] = field(
+        default_factory=dict
+    )
+    runs: sensitivity.Kept | None = None
+
+
+@dataclass(frozen=True)
+class Own:
+    """What one country file alone determines (with the framework), besides its scores."""
+
+    edition_years: frozenset[int]  # of its indicator observations, up to the edition's
+    data_years: list[int]  # every year it has data in (compute.data_years_of)
+    layers: dict[str, LayerScore]  # its layer scores before ranking (Lens.layers)
+    cells: dict[tuple[str, str], LayerScore]  # its lens matrix (Lens.cells)
+
+
+def compute_results(dataset: Dataset, kept: Kept | None = None) -> resultcache.Computed:
     """Scores, ranks, lens scores, editions and rank intervals: everything but the pages."""
-    return start_computing(dataset, unranked).whole()
+    return start_computing(dataset, kept).whole()
 
 
-def start_computing(dataset: Dataset, unranked: Unranked | None = None) -> Computing:
+def start_computing(dataset: Dataset, kept: Kept | None = None) -> Computing:
     """compute_results, returning once everything but the rank intervals is computed.
-
-    A country's unranked scores depend only on its own file and the framework (which its
-    validation key covers), so with `unranked` those of unchanged files are reused; the
-    mapping is left holding exactly the current files' scores. Ranks, medians and the
-    Monte Carlo runs involve every country and are always computed.
 
     The Monte Carlo runs need only the scores, not their ranks: on two processors a forked
     child runs them (and imports numpy) while this process ranks the scores, scores the
     editions and the lens, and goes on with whatever its caller does next until it reads
     the intervals (scorecard.parallel.Forked); the results are the same either way.
+
+    With `kept`, what did not change since the last computation is not computed again. A
+    country's unranked scores depend only on its own file and the framework (which its
+    validation key covers): those of unchanged files are reused, and `kept.unranked` is
+    left holding exactly the current files' scores. The runs are made in this process
+    when the intervals are first read, and only the countries whose scores changed in
+    them are ranked again (sensitivity.Kept): quicker than every run ranked in a child.
+    Ranks and medians involve every country and are always computed.
     """
-    score = _unranked_scorer(dataset, unranked)
+    scorer = _Scorer(dataset, kept)
     framework = dataset.framework
-    current = [score(c, None) for c in dataset.countries]
-    intervals = parallel.Forked(lambda: _rank_intervals(framework, current))  # ranks unused
-    scores = rank_scores(framework, current)
+    current = [scorer.score(c, None) for c in dataset.countries]
+    own = {c.iso3: scorer.own(c) for c in dataset.countries}
+    if kept is None:
+        intervals = parallel.Forked(lambda: _rank_intervals(framework, current))  # ranks unused
+    else:
+        intervals = parallel.Forked(lambda: _rank_intervals(framework, current, kept), fork=False)
+    scores = scorer.ranked(None, current)
     try:
         return Computing(
             scores,
-            layer_scores(framework, scores),
-            editions(dataset, score),
-            lens_matrix(framework, scores),
+            layer_scores(framework, scores, {iso: o.layers for iso, o in own.items()}),
+            editions(dataset, scorer),
+            {iso: o.cells for iso, o in own.items()},
             intervals,
         )
     except BaseException:
@@ -283,81 +320,118 @@ Made = resultcache.Computed | Computing  # what Results holds once computing has
 
 
 def _rank_intervals(
-    framework: Framework, scores: list[CountryScore]
+    framework: Framework, scores: list[CountryScore], kept: Kept | None = None
 ) -> tuple[dict[str, RankInterval], dict[str, dict[str, RankInterval]]]:
     """The Monte Carlo rank intervals (sensitivity.analyse): the composite's and each
     pillar's. numpy is imported only here; the intervals come back as plain mappings, since
     reading back a sensitivity.Intervals in the build's process would import it there."""
-    from .sensitivity import analyse
+    from . import sensitivity
 
-    analysis = analyse(framework, scores)
+    runs = None
+    if kept is not None:
+        runs = kept.runs = kept.runs or sensitivity.Kept()
+    analysis = sensitivity.analyse(framework, scores, runs)
     return analysis.composite, analysis.pillars
 
 
-def _unranked_scorer(
-    dataset: Dataset, kept: Unranked | None
-) -> Callable[[Country, int | None], CountryScore]:
-    """score(country, as_of): score_country, computed once for each country and year.
+class _Scorer:
+    """A country's unranked scores (score_country), computed once for each country and
+    year, and what else its file alone determines (Own), computed once for each country.
 
-    With `kept` and the files' keys known, the scores go into `kept` by file key, for the
-    next computation; otherwise into a mapping of this computation's own, by ISO code.
+    With `kept` and the files' keys known, both are kept there by file key, for the next
+    computation (stale entries are dropped); otherwise in a Kept of this computation's
+    own, by ISO code.
     """
-    framework, keys = dataset.framework, dataset.country_keys
-    if kept is None or not keys:
-        kept, keys = {}, {c.iso3: c.iso3 for c in dataset.countries}
-    else:
-        current = set(keys.values())
-        for stale in [k for k in kept if k[0] not in current]:
-            del kept[stale]
 
-    def score(country: Country, as_of: int | None) -> CountryScore:
-        key = (keys[country.iso3], as_of)
-        found = kept.get(key)
+    def __init__(self, dataset: Dataset, kept: Kept | None):
+        self.framework, self._keys = dataset.framework, dataset.country_keys
+        if kept is None or not self._keys:
+            kept, self._keys = Kept(), {c.iso3: c.iso3 for c in dataset.countries}
+        else:
+            current = set(self._keys.values())
+            for stale in [k for k in kept.unranked if k[0] not in current]:
+                del kept.unranked[stale]
+            for gone in [k for k in kept.own if k not in current]:
+                del kept.own[gone]
+        self._kept = kept
+        self._lens: Lens | None = None
+
+    def score(self, country: Country, as_of: int | None) -> CountryScore:
+        key = (self._keys[country.iso3], as_of)
+        found = self._kept.unranked.get(key)
         if found is None:
-            found = kept[key] = score_country(country, framework, framework.aggregation, as_of)
+            framework = self.framework
+            found = score_country(country, framework, framework.aggregation, as_of)
+            self._kept.unranked[key] = found
         return found
 
-    return score
+    def ranked(self, year: int | None, scores: list[CountryScore]) -> list[CountryScore]:
+        """rank_scores of the current `scores` (year None) or of an edition's, without
+        their indicator scores; the last computation's ranking when it ranked the same
+        scores: the same objects where no file changed, and equal ones where an edit did
+        not change a country's scores as of that year (a later year's value edited)."""
+        before, ranking = self._kept.ranked.get(year, ([], []))
+        if len(before) == len(scores) and all(map(_same, before, scores)):
+            return ranking
+        result = rank_scores(self.framework, scores, indicators=year is None)
+        self._kept.ranked[year] = (scores, result)
+        return result
+
+    def forget_other_years(self, years: Collection[int]) -> None:
+        """Keep rankings only of now and of `years` (the current editions')."""
+        for gone in [y for y in self._kept.ranked if y is not None and y not in years]:
+            del self._kept.ranked[gone]
+
+    def own(self, country: Country) -> Own:
+        key = self._keys[country.iso3]
+        found = self._kept.own.get(key)
+        if found is None:
+            if self._lens is None:
+                self._lens = Lens(self.framework)
+            current = self.score(country, None)
+            edition = self.framework.edition
+            found = self._kept.own[key] = Own(
+                frozenset(
+                    o.year for obs in country.indicators.values() for o in obs if o.year <= edition
+                ),
+                data_years_of(country),
+                self._lens.layers(current),
+                self._lens.cells(current),
+            )
+        return found
 
 
-def editions(
-    dataset: Dataset, score: Callable[[Country, int | None], CountryScore] | None = None
-) -> dict[int, list[CountryScore]]:
+def _same(before: CountryScore, now: CountryScore) -> bool:
+    return before is now or before == now
+
+
+def editions(dataset: Dataset, scorer: _Scorer | None = None) -> dict[int, list[CountryScore]]:
     """The scorecard as the data stood at the end of each year with enough data to rank.
 
     Every year is scored with today's framework (fixed goalposts), so years compare.
-    `score(country, as_of)` gives a country's unranked scores, each computed once
-    (_unranked_scorer): a country is scored once for each year it has data, not each year.
+    `scorer` gives a country's unranked scores and data years, each computed once: a
+    country is scored once for each year it has data, not each year.
     An edition keeps each country's composite and pillar scores, coverage, data years and
     ranks, not its indicator scores (`indicators` is empty): the pages show a country's
     indicators as they are now, and without them an edition is a fifth of the size in
     the result cache, which stores every edition.
     """
-    years = sorted(
-        {
-            o.year
-            for c in dataset.countries
-            for obs in c.indicators.values()
-            for o in obs
-            if o.year <= dataset.framework.edition
-        }
-    )
-    framework = dataset.framework
-    if score is None:
-        score = _unranked_scorer(dataset, None)
-    data_years = {c.iso3: data_years_of(c) for c in dataset.countries}
+    if scorer is None:
+        scorer = _Scorer(dataset, None)
+    countries = [(c, scorer.own(c).data_years) for c in dataset.countries]
+    years = sorted(frozenset().union(*(scorer.own(c).edition_years for c, _ in countries)))
     result = {}
     for year in years:
         scores = []
-        for country in dataset.countries:
-            own = data_years[country.iso3]  # data_as_of(country, year), without a scan:
+        for country, own in countries:  # own: data_as_of(country, year), without a scan
             found = bisect.bisect_right(own, year)
             if found == len(own):  # all its data: the current scores, already made
-                scores.append(score(country, None))
-            else:
-                scores.append(score(country, own[found - 1] if found else 0))  # 0: none yet
+                scores.append(scorer.score(country, None))
+            else:  # 0: no data yet
+                scores.append(scorer.score(country, own[found - 1] if found else 0))
         if any(s.composite is not None for s in scores):
-            result[year] = rank_scores(framework, scores, indicators=False)
+            result[year] = scorer.ranked(year, scores)
+    scorer.forget_other_years(result)
     return result
 
 

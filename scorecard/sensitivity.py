@@ -39,18 +39,28 @@ def score_matrices(framework: Framework, scores: list[CountryScore]) -> tuple[np
     value. Assessed indicators have no range to stretch: both normalisations use the rubric.
     """
     indicators = framework.indicators
-    goal = np.full((len(scores), len(indicators)), np.nan)
-    basis = np.full_like(goal, np.nan)
-    for row, country in enumerate(scores):
-        for col, indicator in enumerate(indicators):
-            result = country.indicators.get(indicator.id)
-            if result is None or result.score is None:
-                continue
-            goal[row, col] = result.score
-            if not indicator.assessed:
-                basis[row, col] = minmax_basis(result.adjusted, indicator)  # type: ignore[arg-type]
-    minmax = _minmax(basis, indicators)
+    ids = [i.id for i in indicators]
+    stretched = [i for i in indicators if not i.assessed]  # the min–max basis of each
+    nan = math.nan
+    goal_rows, basis_rows = [], []
+    for country in scores:
+        found = country.indicators
+        goal_rows.append(
+            [nan if (r := found.get(i)) is None or r.score is None else r.score for i in ids]
+        )
+        basis_rows.append(
+            [
+                nan
+                if (r := found.get(i.id)) is None or r.score is None
+                else minmax_basis(r.adjusted, i)  # type: ignore[arg-type]
+                for i in stretched
+            ]
+        )
+    goal = np.array(goal_rows, dtype=float).reshape(len(scores), len(indicators))
     assessed = np.array([i.assessed for i in indicators], dtype=bool)
+    basis = np.full_like(goal, nan)
+    basis[:, ~assessed] = np.array(basis_rows, dtype=float).reshape(len(scores), len(stretched))
+    minmax = _minmax(basis, indicators)
     minmax[:, assessed] = goal[:, assessed]
     return goal, minmax
 
@@ -79,43 +89,61 @@ def rank_intervals(framework: Framework, scores: list[CountryScore]) -> dict[str
     return analyse(framework, scores).composite
 
 
-def analyse(framework: Framework, scores: list[CountryScore]) -> Intervals:
+PERCENTS = (5, 50, 95)  # an interval: its low end, median and high end
+
+
+def analyse(
+    framework: Framework, scores: list[CountryScore], kept: Kept | None = None
+) -> Intervals:
     """Composite and pillar rank intervals from one set of Monte Carlo runs.
 
     A pillar's interval ranks the countries that have that pillar's score at the nominal
     settings; the pillar scores move with the indicator weights and the normalisation.
     The runs are made RUNS_AT_ONCE at a time and only their ranks are kept (counted), so
     that their arrays stay small: a few megabytes instead of ~100 at 1,000 countries.
+
+    With `kept` (for a process that analyses again after every edit: serve), every run is
+    kept with its ranks, and only the countries whose scores changed are ranked again
+    (see Kept). The intervals are the same either way.
     """
     if not scores:
         return Intervals({}, {p.id: {} for p in framework.pillars})
     goal, minmax = score_matrices(framework, scores)
-    ranked = [i for i, s in enumerate(scores) if s.composite is not None]
-    rows = [
-        [i for i, s in enumerate(scores) if s.pillars[pillar.id].score is not None]
-        for pillar in framework.pillars
+    rows = [  # the countries each ranking ranks: the composite's, then each pillar's
+        [i for i, s in enumerate(scores) if s.composite is not None],
+        *(
+            [i for i, s in enumerate(scores) if s.pillars[pillar.id].score is not None]
+            for pillar in framework.pillars
+        ),
     ]
-    composite = RankCounts(len(ranked))
-    by_pillar = [RankCounts(len(each)) for each in rows]
-    for composites, pillars in simulate_blocks(framework, goal, minmax):
-        composite.add(composites[:, ranked])
-        for p, each in enumerate(rows):
-            by_pillar[p].add(pillars[:, each, p])
+    if kept is None:
+        percentiles = _counted(framework, goal, minmax, rows)
+    else:
+        percentiles = kept.percentiles(framework, [s.iso3 for s in scores], goal, minmax, rows)
+    composite, *pillars = (
+        _intervals(scores, each, found) for each, found in zip(rows, percentiles, strict=True)
+    )
     return Intervals(
-        _intervals(scores, ranked, composite),
-        {
-            pillar.id: _intervals(scores, rows[p], by_pillar[p])
-            for p, pillar in enumerate(framework.pillars)
-        },
+        composite, {pillar.id: pillars[p] for p, pillar in enumerate(framework.pillars)}
     )
 
 
+def _counted(
+    framework: Framework, goal: np.ndarray, minmax: np.ndarray, rows: list[list[int]]
+) -> list[np.ndarray]:
+    """The PERCENTS of each ranking's ranks (analyse's `rows`), block by block."""
+    counts = [RankCounts(len(each)) for each in rows]
+    for composites, pillars in simulate_blocks(framework, goal, minmax):
+        counts[0].add(composites[:, rows[0]])
+        for p, each in enumerate(rows[1:]):
+            counts[p + 1].add(pillars[p][:, each])
+    return [each.percentiles(PERCENTS) for each in counts]
+
+
 def _intervals(
-    scores: list[CountryScore], rows: list[int], counts: RankCounts
+    scores: list[CountryScore], rows: list[int], percentiles: np.ndarray
 ) -> dict[str, RankInterval]:
-    if not rows:
-        return {}
-    low, median, high = counts.percentiles((5, 50, 95))
+    low, median, high = percentiles
     return {
         scores[i].iso3: RankInterval(int(median[k]), int(low[k]), int(high[k]))
         for k, i in enumerate(rows)
@@ -139,7 +167,7 @@ class RankCounts:
         the order each row's sort gives them, never put back in place."""
         if values.shape[1] != self.columns:
             raise ValueError(f"{values.shape[1]} columns, expected {self.columns}")
-        order, ranks = _sorted_ranks(values)
+        order, ranks = _sorted_ranks(np.round(values, TIE_DECIMALS))
         pairs = order * (self.columns + 1) + ranks
         self._pairs.append(pairs.astype(self._type, copy=False).ravel())
         self.runs += values.shape[0]
@@ -149,15 +177,137 @@ class RankCounts:
         picks them (np.percentile(..., method="inverted_cdf")) from all the ranks kept:
         the first rank whose running count passes the position n x q - 1, rounded up
         unless whole."""
-        index = self.runs * (np.asarray(percents, dtype=float) / 100) - 1
-        below = np.floor(index)
-        picked = np.where(index - below == 0, below, below + 1).astype(np.intp)
-        picked[picked < 0] = 0
+        picked = _positions(self.runs, percents)
         size = self.columns * (self.columns + 1)
         pairs = np.concatenate(self._pairs) if self._pairs else np.zeros(0, self._type)
         counts = np.bincount(pairs, minlength=size)
         running = counts.reshape(self.columns, self.columns + 1).cumsum(axis=1)
         return (running[:, :, None] > picked).argmax(axis=1).T  # type: ignore[no-any-return]
+
+
+def _positions(runs: int, percents: tuple[float, ...]) -> np.ndarray:
+    """Where each percentile of `runs` sorted ranks is, as numpy's inverted CDF picks it
+    (np.percentile(..., method="inverted_cdf")): the position n x q - 1, rounded up
+    unless whole."""
+    index = runs * (np.asarray(percents, dtype=float) / 100) - 1
+    below = np.floor(index)
+    picked = np.where(index - below == 0, below, below + 1).astype(np.intp)
+    picked[picked < 0] = 0
+    return picked
+
+
+class Kept:
+    """Every run of the last analysis and its ranks, kept for the next one (analyse).
+
+    An edit changes one country's file, and so, in most runs, only that country's
+    scores: its ranks are counted again, and every other country's rank moves by one in
+    the runs where the edited country passed it or fell behind it, instead of sorting
+    every run again (~45 ms at 200 countries, and a forked child to run them in). The
+    runs are still all made; every score that changed is found, whatever changed it (a
+    min-max range that moved changes every country's: then all are ranked afresh).
+
+    Holds the runs' rounded scores and ranks: ~12 MB at 200 countries, ~70 MB at 1,000.
+    """
+
+    def __init__(self) -> None:
+        self._basis: tuple[Framework, list[str]] | None = None  # what the runs were of
+        self._rankings: list[_Ranking] = []
+
+    def percentiles(
+        self,
+        framework: Framework,
+        countries: list[str],
+        goal: np.ndarray,
+        minmax: np.ndarray,
+        rows: list[list[int]],
+    ) -> list[np.ndarray]:
+        """The PERCENTS of each ranking's ranks (see analyse), keeping the rankings."""
+        values = np.empty((len(rows), framework.sensitivity.runs, len(countries)))
+        first = 0
+        for composites, pillars in simulate_blocks(framework, goal, minmax):
+            block = slice(first, first + len(composites))
+            np.round(composites, TIE_DECIMALS, out=values[0, block])  # ties as ranks see them
+            np.round(pillars, TIE_DECIMALS, out=values[1:, block])
+            first = block.stop
+        basis = (framework, countries)
+        previous: list[_Ranking | None] = [None] * len(rows)
+        if basis == self._basis:  # the same draws (the framework's) of the same countries
+            previous = list(self._rankings)
+        rankings = [
+            _Ranking.of(each, ranked, before)
+            for each, ranked, before in zip(values, rows, previous, strict=True)
+        ]
+        self._basis, self._rankings = basis, rankings
+        return [ranking.percentiles[:, ranking.ranked] for ranking in rankings]
+
+
+RERANK_LIMIT = 8  # countries with changed scores up to which a ranking is updated, not remade
+
+
+@dataclass(frozen=True)
+class _Ranking:
+    """The competition ranks of one score (the composite, or a pillar) in every run, and
+    each country's rank PERCENTS."""
+
+    values: np.ndarray  # runs x countries, rounded to TIE_DECIMALS; NaN: not ranked
+    ranks: np.ndarray  # runs x countries; 0 for a country not ranked
+    ranked: np.ndarray  # bool, by country
+    percentiles: np.ndarray  # PERCENTS x countries (0 for a country not ranked)
+
+    @classmethod
+    def of(cls, rounded: np.ndarray, rows: list[int], previous: _Ranking | None) -> _Ranking:
+        """The ranking of `rounded` (runs x countries, rounded to TIE_DECIMALS; changed
+        here) among the countries of `rows`: `previous` updated where few countries
+        changed, or made afresh."""
+        ranked = np.zeros(rounded.shape[1], dtype=bool)
+        ranked[rows] = True
+        rounded[:, ~ranked] = np.nan
+        if previous is not None:
+            changed = previous._changed(rounded, ranked)
+            if changed.size == 0:
+                return previous
+            if changed.size <= RERANK_LIMIT:
+                return previous._updated(rounded, ranked, changed)
+        ranks = np.zeros(rounded.shape, dtype=np.int32)
+        if rows:
+            ranks[:, ranked] = _placed_ranks(rounded[:, ranked])
+        percentiles = np.zeros((len(PERCENTS), rounded.shape[1]), dtype=np.int32)
+        percentiles[:, ranked] = _sorted_percentiles(ranks[:, ranked])
+        return cls(rounded, ranks, ranked, percentiles)
+
+    def _changed(self, rounded: np.ndarray, ranked: np.ndarray) -> np.ndarray:
+        """The countries ranked here or there whose scores differ in some run."""
+        differs = (self.values != rounded).any(axis=0) & self.ranked & ranked  # NaN != NaN
+        return np.flatnonzero(differs | (self.ranked != ranked))
+
+    def _updated(self, rounded: np.ndarray, ranked: np.ndarray, changed: np.ndarray) -> _Ranking:
+        """These ranks with the `changed` countries' scores replaced by `rounded`'s.
+
+        A country that did not change has 1 + the number of countries above it: each
+        changed country no longer counts where it was above it, and counts where it now
+        is. A changed country's rank is counted afresh. Percentiles are found again only
+        for the countries whose rank changed in some run.
+        """
+        ranks = self.ranks.copy()
+        for k in changed:
+            if self.ranked[k]:
+                ranks -= self.values[:, k, None] > rounded
+            if ranked[k]:
+                ranks += rounded[:, k, None] > rounded
+        for k in changed[ranked[changed]]:
+            ranks[:, k] = 1 + (rounded > rounded[:, k, None]).sum(axis=1)  # NaN: above no one
+        ranks[:, ~ranked] = 0
+        moved = ranked & (ranks != self.ranks).any(axis=0)
+        percentiles = self.percentiles.copy()
+        percentiles[:, ~ranked] = 0
+        percentiles[:, moved] = _sorted_percentiles(ranks[:, moved])
+        return _Ranking(rounded, ranks, ranked, percentiles)
+
+
+def _sorted_percentiles(ranks: np.ndarray) -> np.ndarray:
+    """The PERCENTS of each column's ranks (runs x countries), as RankCounts finds them."""
+    ordered = np.sort(ranks.T, axis=1)  # a row by country
+    return ordered[:, _positions(ranks.shape[0], PERCENTS)].T
 
 
 def rank_percentiles(values: np.ndarray, percents: tuple[float, ...]) -> np.ndarray:
@@ -177,10 +327,11 @@ def simulate_ranks(framework: Framework, goal: np.ndarray, minmax: np.ndarray) -
 def simulate(
     framework: Framework, goal: np.ndarray, minmax: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Composite (runs x countries) and pillar scores (runs x countries x pillars) per run:
-    every block of simulate_blocks, in order."""
+    """Composite (runs x countries) and pillar scores (pillars x runs x countries) per
+    run: every block of simulate_blocks, in order."""
     blocks = list(simulate_blocks(framework, goal, minmax))
-    return np.concatenate([c for c, _ in blocks]), np.concatenate([p for _, p in blocks])
+    composites = np.concatenate([c for c, _ in blocks])
+    return composites, np.concatenate([p for _, p in blocks], axis=1)
 
 
 RUNS_AT_ONCE = 100  # runs simulated and ranked together (see analyse)
@@ -190,7 +341,7 @@ def simulate_blocks(
     framework: Framework, goal: np.ndarray, minmax: np.ndarray
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """The runs, RUNS_AT_ONCE at a time: composite (runs x countries) and pillar scores
-    (runs x countries x pillars) of each.
+    (pillars x runs x countries: one pillar's scores are contiguous) of each.
 
     Countries missing a pillar get NaN there (and in the composite); callers rank only the
     countries that have the score at the nominal settings. Every draw is made up front, in
@@ -216,18 +367,18 @@ def simulate_blocks(
         block = slice(first, min(first + RUNS_AT_ONCE, runs))
         picks, aggregations = norm_pick[block], agg_pick[block]
         composites = np.empty((len(picks), goal.shape[0]))
-        pillars = np.empty((len(picks), goal.shape[0], len(pillar_ids)))
+        pillars = np.empty((len(pillar_ids), len(picks), goal.shape[0]))
         with np.errstate(invalid="ignore", divide="ignore"):  # a pillar with no data: NaN
             for n, name in enumerate(settings.normalisations):
                 rows = np.flatnonzero(picks == n)
                 if rows.size == 0:
                     continue
                 matrix = goal if name == "goalposts" else minmax
-                pillars[rows] = _pillar_scores(matrix, ind_w[block][rows], members)
+                pillars[:, rows] = _pillar_scores(matrix, ind_w[block][rows], members)
                 for a, aggregation in enumerate(settings.aggregations):
                     picked = rows[aggregations[rows] == a]
                     composites[picked] = _aggregate(
-                        pillars[picked], pil_w[block][picked], aggregation
+                        pillars[:, picked], pil_w[block][picked], aggregation
                     )
         yield composites, pillars
 
@@ -235,7 +386,7 @@ def simulate_blocks(
 def _pillar_scores(
     matrix: np.ndarray, weights: np.ndarray, members: list[np.ndarray]
 ) -> np.ndarray:
-    """Pillar scores (runs x countries x pillars): for each pillar, the weighted mean of
+    """Pillar scores (pillars x runs x countries): for each pillar, the weighted mean of
     the scores of its indicators a country has, under each run's weights.
 
     `members`: each pillar's indicators (column numbers). One matrix product per pillar
@@ -245,42 +396,49 @@ def _pillar_scores(
     present = ~np.isnan(matrix)
     filled = np.where(present, matrix, 0.0)
     counted = present.astype(float)
-    scores = np.empty((weights.shape[0], matrix.shape[0], len(members)))
+    scores = np.empty((len(members), weights.shape[0], matrix.shape[0]))
     for p, columns in enumerate(members):
         pillar_weights = weights[:, columns]
         numerator = pillar_weights @ filled[:, columns].T
-        scores[:, :, p] = numerator / (pillar_weights @ counted[:, columns].T)
+        np.divide(numerator, pillar_weights @ counted[:, columns].T, out=scores[p])
     return scores
 
 
 def _aggregate(pillars: np.ndarray, weights: np.ndarray, aggregation: str) -> np.ndarray:
-    shares = weights / weights.sum(axis=1, keepdims=True)  # runs x pillars
+    """Composites (runs x countries) of pillar scores (pillars x runs x countries) under
+    each run's pillar weights (runs x pillars)."""
+    shares = (weights / weights.sum(axis=1, keepdims=True)).T  # pillars x runs
     if aggregation == "arithmetic":
-        return np.einsum("rcp,rp->rc", pillars, shares)
-    return np.prod(np.maximum(pillars, GEOMETRIC_FLOOR) ** shares[:, None, :], axis=2)
+        return np.einsum("prc,pr->rc", pillars, shares)
+    return np.prod(np.maximum(pillars, GEOMETRIC_FLOOR) ** shares[:, :, None], axis=0)
 
 
 def _competition_ranks(values: np.ndarray) -> np.ndarray:
     """Per row: 1 + number of strictly greater values (ties share the best rank)."""
-    order, ranks = _sorted_ranks(values)
+    return _placed_ranks(np.round(values, TIE_DECIMALS))
+
+
+def _placed_ranks(rounded: np.ndarray) -> np.ndarray:
+    """_competition_ranks of values already rounded (to TIE_DECIMALS)."""
+    order, ranks = _sorted_ranks(rounded)
     placed = np.empty_like(ranks)
     np.put_along_axis(placed, order, ranks, axis=1)
     return placed
 
 
-def _sorted_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _sorted_ranks(rounded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the columns from the highest value to the lowest, and their competition
-    ranks in that order.
+    ranks in that order. `rounded`: values rounded to TIE_DECIMALS (ties as in the
+    published ranks).
 
     All rows at once: sort each row from the highest; a value's rank is 1 + the position
     where its run of equal values starts (positions carried forward over the ties).
     """
-    rounded = np.round(values, TIE_DECIMALS)  # ties as in the published ranks
     order = np.argsort(-rounded, axis=1)  # ties need not keep their order: they share a rank
     ordered = np.take_along_axis(rounded, order, axis=1)
-    starts = np.empty(values.shape, dtype=bool)
+    starts = np.empty(rounded.shape, dtype=bool)
     starts[:, :1] = True
     np.not_equal(ordered[:, 1:], ordered[:, :-1], out=starts[:, 1:])
-    ranks = np.where(starts, np.arange(1, values.shape[1] + 1), 0)
+    ranks = np.where(starts, np.arange(1, rounded.shape[1] + 1), 0)
     np.maximum.accumulate(ranks, axis=1, out=ranks)
     return order, ranks

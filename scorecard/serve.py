@@ -130,14 +130,14 @@ class Builder:
     docstring)."""
 
     def __init__(self, paths: pipeline.Paths, config: Config):
-        # Each rebuild runs the Monte Carlo runs in a forked child (pipeline.start_computing):
-        # with numpy imported here once, none of them imports it again (~60 ms an edit).
+        # The Monte Carlo runs need numpy (pipeline.start_computing): imported here once,
+        # before the first edit, rather than by the first rebuild.
         import_module(".sensitivity", __package__)
         self.paths = paths
         self.config = config
         self.on_ahead: Callable[[list[str]], None] = lambda pages: None
         self._results: pipeline.Results | None = None
-        self._unranked: pipeline.Unranked = {}  # unchanged countries are not scored again
+        self._kept = pipeline.Kept()  # unchanged countries are not scored or ranked again
         self._validated = remembering_store("countries")  # nor read and checked again
         self._pages = remembering_store("pages")  # the last build's pages, not read back
         self._data_roots = [paths.data.resolve(), SCHEMA_DIR.resolve()]
@@ -186,9 +186,7 @@ class Builder:
         try:
             if self._results is None or self._touches_data(changed):
                 self._results = None  # a failed compute must not leave stale scores behind
-                self._results = pipeline.compute(
-                    self.paths, unranked=self._unranked, store=self._validated
-                )
+                self._results = pipeline.compute(self.paths, kept=self._kept, store=self._validated)
                 if self._validated is not None:
                     self._validated.keep_only(self._results.dataset.country_keys.values())
             files = pipeline.render(

@@ -18,6 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scorecard.compute import (
+    Lens,
     effective_weights,
     layer_scores,
     lens_matrix,
@@ -37,7 +38,7 @@ from scorecard.views import (
 )
 
 from .conftest import edit, problems
-from .test_compute import SMALL
+from .test_compute import SMALL, datasets
 
 DEU_SUPERCOMPUTERS = 100 * log10(30) / 3
 
@@ -104,6 +105,29 @@ def test_pillar_by_layer_cells():
     assert pillar_layer_score(framework, fra, "talent", "territory").score == (50 + 90) / 2
     empty = pillar_layer_score(framework, fra, "compute", "stack")
     assert (empty.score, empty.total) == (None, 0)  # no indicator: not measured, not zero
+
+
+@given(datasets(SMALL))
+def test_the_matrix_is_every_pillar_by_layer_cell(dataset):
+    framework = dataset.framework
+    scores = score_dataset(dataset)
+    matrix = lens_matrix(framework, scores)
+    assert set(matrix) == {s.iso3 for s in scores}
+    for score in scores:
+        assert matrix[score.iso3] == {
+            (p.id, layer.id): pillar_layer_score(framework, score, p.id, layer.id)
+            for p in framework.pillars
+            for layer in framework.layers
+        }
+
+
+@given(datasets(SMALL))
+def test_layer_scores_ranked_from_kept_unranked_ones_are_the_same(dataset):
+    framework, scores = dataset.framework, score_dataset(dataset)
+    lens = Lens(framework)
+    kept = {s.iso3: lens.layers(s) for s in scores[:2]}  # the others are computed
+    assert layer_scores(framework, scores, kept) == layer_scores(framework, scores)
+    assert all(s.rank is None for layers in kept.values() for s in layers.values())
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from benchmarks import generate
+from benchmarks import generate, run
 from scorecard import compute, parallel, pipeline, site, validate, views, yamlsafe
 from scorecard.config import Config
 from scorecard.validate import load_dataset
@@ -190,6 +190,10 @@ def test_a_forked_result_is_made_here_without_a_child_or_when_it_failed(monkeypa
         return 7
 
     assert parallel.Forked(dies).result() == 7
+    made: list[int] = []  # fork=False: made here, when first asked for, once
+    here = parallel.Forked(lambda: made.append(os.getpid()) or len(made), fork=False)
+    assert here._pid == 0 and made == []
+    assert here.result() == here.result() == 1 and made == [parent]
 
 
 def test_a_forked_result_asked_for_in_a_later_child_is_made_there(monkeypatch):
@@ -532,20 +536,44 @@ def test_kept_unranked_scores_are_reused_only_for_unchanged_files(tmp_path, monk
     monkeypatch.setattr(
         pipeline, "score_country", lambda c, *a: scored.append(c.iso3) or real(c, *a)
     )
-    kept: pipeline.Unranked = {}
-    first = pipeline.compute(paths, unranked=kept)
+    kept = pipeline.Kept()
+    first = pipeline.compute(paths, kept=kept)
     assert first.computed.scores  # computed when first read
     everyone = sorted(set(scored))
-    assert len(everyone) == 6 and len(kept) == len(scored)
+    assert len(everyone) == 6 and len(kept.unranked) == len(scored)
     edited = sorted((data / "countries").glob("*.yaml"))[2]
     text = edited.read_text(encoding="utf-8")
     edited.write_text(re.sub(r"value: (\d+)", r"value: 1\1", text, count=1), encoding="utf-8")
     scored.clear()
-    second = pipeline.compute(paths, unranked=kept)
+    second = pipeline.compute(paths, kept=kept)
     assert second.computed.scores
     assert set(scored) == {edited.stem}
-    assert {key for key, _ in kept} == set(second.dataset.country_keys.values())
+    assert {key for key, _ in kept.unranked} == set(second.dataset.country_keys.values())
     scratch = pipeline.compute_results(second.dataset)
-    assert (second.scores, second.editions) == (scratch.scores, scratch.editions)
+    assert second.computed == scratch  # scores, ranks, editions, lens and intervals
     before, after = first.dataset.country_keys, second.dataset.country_keys
     assert [iso for iso in everyone if before[iso] != after[iso]] == [edited.stem]
+
+
+def test_kept_rankings_are_made_again_only_for_the_years_an_edit_changed(tmp_path, monkeypatch):
+    data = generate.generate(tmp_path / "data", 8, seed=5)
+    paths = pipeline.Paths.for_project(REPO, data, tmp_path / "site")
+    monkeypatch.setenv("SCORECARD_CACHE_DIR", str(tmp_path / "cache"))
+    kept = pipeline.Kept()
+    first = pipeline.compute(paths, kept=kept)
+    assert len(first.editions) >= 3
+    ranked: list[bool] = []  # with indicator scores: the current ranking; else an edition's
+    real = pipeline.rank_scores
+    monkeypatch.setattr(
+        pipeline, "rank_scores", lambda *a, **k: ranked.append(k["indicators"]) or real(*a, **k)
+    )
+    edited = run.edit_value(data)  # the latest internet_users value of the first country
+    year = max(o.year for o in first.dataset.country(edited.stem).indicators["internet_users"])
+    second = pipeline.compute(paths, kept=kept).computed
+    assert ranked == [True] + [False] * sum(y >= year for y in second.editions)
+    assert year > min(second.editions)  # the earlier editions were kept
+    ranked.clear()
+    assert pipeline.compute(paths, kept=kept).computed == second
+    assert ranked == []  # nothing changed: nothing ranked
+    dataset, _ = load_dataset(data, store=None, country_codes=generate.accepted_codes())
+    assert second == pipeline.compute_results(dataset)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from benchmarks import generate
 from scorecard import sensitivity
 from scorecard.compute import score_dataset
 from scorecard.model import Dataset, Sensitivity
@@ -23,9 +24,10 @@ from scorecard.sensitivity import (
     score_matrices,
     simulate_ranks,
 )
+from scorecard.validate import load_dataset
 
 from .conftest import with_observation, without
-from .test_compute import SMALL, datasets
+from .test_compute import SMALL, _observation_fields, datasets
 
 
 def with_settings(dataset: Dataset, **changes: object) -> Dataset:
@@ -104,8 +106,10 @@ def test_the_intervals_do_not_depend_on_how_many_runs_are_made_at_once(close, mo
     assert analyse(framework, scores) == expected
     blocks = list(sensitivity.simulate_blocks(framework, goal, minmax))
     assert len(blocks) == -(-200 // at_once)
-    for made, block in zip(whole, zip(*blocks, strict=True), strict=True):
-        assert np.array_equal(made, np.concatenate(block), equal_nan=True)
+    composites, pillars = zip(*blocks, strict=True)  # runs are axis 0, then axis 1
+    assert np.array_equal(whole[0], np.concatenate(composites), equal_nan=True)
+    assert np.array_equal(whole[1], np.concatenate(pillars, axis=1), equal_nan=True)
+    assert whole[1].shape == (len(framework.pillars), 200, len(scores))
 
 
 def test_rank_counts_add_up_blocks_of_runs():
@@ -328,3 +332,96 @@ def test_rank_percentiles_are_numpys_inverted_cdf_of_the_ranks(columns, percents
     ranks = _competition_ranks(values)
     expected = np.percentile(ranks, percents, axis=0, method="inverted_cdf")
     assert np.array_equal(rank_percentiles(values, tuple(percents)), expected)
+
+
+# -- runs kept for the next analysis (serve's) ------------------------------------------------
+
+
+@st.composite
+def edits(draw: st.DrawFn, small: Dataset) -> list[Dataset]:
+    """A random dataset, then one to four edits of it, each of one country's value (or
+    its removal): what serve analyses, one file saved after another."""
+    dataset = with_settings(draw(datasets(small)), runs=60)
+    steps = [dataset]
+    for _ in range(draw(st.integers(1, 4))):
+        iso3 = draw(st.sampled_from([c.iso3 for c in small.countries]))
+        indicator = draw(st.sampled_from([i.id for i in small.framework.indicators]))
+        fields = draw(st.none() | _observation_fields(small, indicator))
+        if fields is None:
+            dataset = without(dataset, iso3, indicator)
+        else:
+            dataset = with_observation(dataset, iso3, indicator, **fields)
+        steps.append(dataset)
+    return steps
+
+
+@given(edits(SMALL))
+def test_kept_runs_give_the_intervals_of_a_fresh_analysis(steps):
+    kept = sensitivity.Kept()
+    for dataset in steps:
+        scores = score_dataset(dataset)
+        assert analyse(dataset.framework, scores, kept) == analyse(dataset.framework, scores)
+
+
+def counted_rankings(monkeypatch) -> list[int]:
+    """The countries of every ranking made afresh (every run sorted) from now on."""
+    made: list[int] = []
+    real = sensitivity._placed_ranks
+
+    def placed(rounded: np.ndarray) -> np.ndarray:
+        made.append(rounded.shape[1])
+        return real(rounded)
+
+    monkeypatch.setattr(sensitivity, "_placed_ranks", placed)
+    return made
+
+
+@pytest.fixture(scope="module")
+def forty(tmp_path_factory) -> Dataset:
+    """40 generated countries, 300 runs."""
+    data = generate.generate(tmp_path_factory.mktemp("data") / "data", 40, seed=11)
+    dataset, _ = load_dataset(data, country_codes=generate.accepted_codes(), store=None)
+    return with_settings(dataset, runs=300)
+
+
+def edited(dataset: Dataset, where: str) -> Dataset:
+    """A country's internet_users (a plain percentage) set inside the range the countries'
+    values span ("inside"), or above it ("above": the min–max range moves)."""
+    having = [c for c in dataset.countries if c.latest("internet_users") is not None]
+    values = [c.latest("internet_users").value for c in having]  # type: ignore[union-attr]
+    low, high = min(values), max(values)  # type: ignore[type-var]
+    value = (low + high) / 2 if where == "inside" else high + 1  # type: ignore[operator]
+    return with_observation(dataset, having[5].iso3, "internet_users", value=value, year=2025)
+
+
+def test_after_an_edit_only_the_edited_country_is_ranked_again(forty, monkeypatch):
+    assert forty.framework.indicator("internet_users").transform == ()
+    kept = sensitivity.Kept()
+    analyse(forty.framework, score_dataset(forty), kept)
+    made = counted_rankings(monkeypatch)
+    dataset = edited(forty, "inside")
+    scores = score_dataset(dataset)
+    assert analyse(dataset.framework, scores, kept) == analyse(dataset.framework, scores)
+    assert made == []  # every ranking updated where the country moved, none made again
+    assert analyse(dataset.framework, scores, kept) == analyse(dataset.framework, scores)
+    assert made == []  # nothing changed
+
+
+def test_a_moved_range_or_other_draws_rank_every_country_again(forty, monkeypatch):
+    kept = sensitivity.Kept()
+    analyse(forty.framework, score_dataset(forty), kept)
+    made = counted_rankings(monkeypatch)
+    pillars = forty.framework.pillars
+    # A value above every other moves internet_users' min–max range, and so every
+    # country's scores in that pillar and the composite; other draws, every score.
+    talent = [p.id for p in pillars].index(forty.framework.indicator("internet_users").pillar)
+    for dataset, remade in (
+        (edited(forty, "above"), [0, 1 + talent]),
+        (with_settings(forty, seed=99), list(range(1 + len(pillars)))),
+    ):
+        made.clear()
+        scores = score_dataset(dataset)
+        assert analyse(dataset.framework, scores, kept) == analyse(dataset.framework, scores)
+        ranked = [sum(s.composite is not None for s in scores)]
+        ranked += [sum(s.pillars[p.id].score is not None for s in scores) for p in pillars]
+        assert made == [ranked[n] for n in remade] and min(ranked) > 30

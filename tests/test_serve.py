@@ -294,6 +294,24 @@ def test_a_rebuild_after_an_edit_is_a_normal_build_of_the_edited_data(tmp_path, 
     assert tree(root / "site") == tree(tmp_path / "plain")
 
 
+def test_rebuilds_after_value_edits_are_normal_builds_of_the_edited_data(tmp_path, monkeypatch):
+    """Scores, ranks, editions, lens and Monte Carlo ranks kept from the builds before
+    (pipeline.Kept) give the pages and downloads of a build from scratch."""
+    root = copy_project(tmp_path / "project")
+    monkeypatch.chdir(root)
+    builder = Builder(pipeline.Paths.for_project(root), Config())
+    assert builder.build().ok
+    data = root / "indicators/countries/FRA.yaml"
+    for old, new in (("value: 500\n", "value: 5\n"), ("value: 90\n", "value: 40\n")):
+        before = tree(root / "site")
+        edit(data, old, new)
+        assert builder.build({data}).ok
+        out = tmp_path / f"plain-{len(new)}"
+        assert main(["build", "-q", "--out", str(out)], project=root) == 0
+        assert tree(root / "site") == tree(out)
+        assert before != tree(out)  # a 2023 value (the 2023 edition), then a current one
+
+
 def test_a_rebuild_reads_only_the_edited_file_from_the_cache(tmp_path, monkeypatch):
     root = copy_project(tmp_path / "project")
     monkeypatch.chdir(root)
@@ -316,8 +334,8 @@ def test_a_rebuild_reads_only_the_edited_file_from_the_cache(tmp_path, monkeypat
 
 
 def test_serve_imports_numpy_once_for_every_rebuild():
-    """The Monte Carlo runs of each rebuild happen in a child forked from the Builder's
-    process: numpy is imported there once, not in every child."""
+    """The Monte Carlo runs of each rebuild need numpy: the Builder imports it once,
+    before the first edit."""
     probe = (
         "import sys; from pathlib import Path; from scorecard import pipeline, serve;"
         "from scorecard.config import Config;"
