@@ -34,9 +34,31 @@ MAX_AGE = 2 * 24 * 3600  # seconds without use after which an entry is removed
 
 # The classes an entry may contain (besides plain values): the validated model and problems.
 _ALLOWED = {
-    ("scorecard.model", "Country"),
-    ("scorecard.model", "Observation"),
-    ("scorecard.model", "Source"),
+    *(
+        ("scorecard.model", name)
+        for name in (
+            "Country",
+            "Observation",
+            "Source",
+            # the framework, spotlights and sources (validate._Checker._shared)
+            "ContextFigure",
+            "EditionRecord",
+            "Event",
+            "Framework",
+            "Indicator",
+            "Layer",
+            "Link",
+            "Measure",
+            "OtherIndex",
+            "PeerGroup",
+            "Pillar",
+            "ProposedIndicator",
+            "RubricLevel",
+            "Sensitivity",
+            "Spotlight",
+            "Target",
+        )
+    ),
     ("scorecard.errors", "Problem"),
     ("scorecard.errors", "Severity"),
 }

@@ -292,6 +292,9 @@ class Dataset:
     # What every country file's validation depends on besides the file itself: framework,
     # sources, code, date (scorecard.validate; empty when unknown): for scorecard.pagecache.
     context: str = field(default="", compare=False, repr=False)
+    # The validation cache's key of the sources, framework, spotlights and methodology
+    # checked (validate._Checker._shared; empty when not stored), which serve keeps.
+    shared_key: str = field(default="", compare=False, repr=False)
 
     def country(self, iso3: str) -> Country:
         return self._by_iso[iso3]

@@ -212,6 +212,10 @@ class Kept:
     def __init__(self) -> None:
         self._basis: tuple[Framework, list[str]] | None = None  # what the runs were of
         self._rankings: list[_Ranking] = []
+        # The rankings' rounded scores, and the array the next ones are written to: new
+        # memory of that size (~10 MB at 200 countries) took longer to fill than reused.
+        self._values: np.ndarray | None = None
+        self._spare: np.ndarray | None = None
 
     def percentiles(
         self,
@@ -222,7 +226,10 @@ class Kept:
         rows: list[list[int]],
     ) -> list[np.ndarray]:
         """The PERCENTS of each ranking's ranks (see analyse), keeping the rankings."""
-        values = np.empty((len(rows), framework.sensitivity.runs, len(countries)))
+        shape = (len(rows), framework.sensitivity.runs, len(countries))
+        values = self._spare if self._spare is not None and self._spare.shape == shape else None
+        if values is None:
+            values = np.empty(shape)
         first = 0
         for composites, pillars in simulate_blocks(framework, goal, minmax):
             block = slice(first, first + len(composites))
@@ -237,7 +244,8 @@ class Kept:
             _Ranking.of(each, ranked, before)
             for each, ranked, before in zip(values, rows, previous, strict=True)
         ]
-        self._basis, self._rankings = basis, rankings
+        self._basis, self._rankings = basis, rankings  # which hold `values`, not the last
+        self._values, self._spare = values, self._values
         return [ranking.percentiles[:, ranking.ranked] for ranking in rankings]
 
 
@@ -264,8 +272,8 @@ class _Ranking:
         rounded[:, ~ranked] = np.nan
         if previous is not None:
             changed = previous._changed(rounded, ranked)
-            if changed.size == 0:
-                return previous
+            if changed.size == 0:  # the same ranks, kept with the scores in `rounded`
+                return cls(rounded, previous.ranks, ranked, previous.percentiles)
             if changed.size <= RERANK_LIMIT:
                 return previous._updated(rounded, ranked, changed)
         ranks = np.zeros(rounded.shape, dtype=np.int32)

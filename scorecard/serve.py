@@ -188,7 +188,8 @@ class Builder:
                 self._results = None  # a failed compute must not leave stale scores behind
                 self._results = pipeline.compute(self.paths, kept=self._kept, store=self._validated)
                 if self._validated is not None:
-                    self._validated.keep_only(self._results.dataset.country_keys.values())
+                    dataset = self._results.dataset
+                    self._validated.keep_only([*dataset.country_keys.values(), dataset.shared_key])
             files = pipeline.render(
                 self._results,
                 self.paths,

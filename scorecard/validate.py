@@ -69,6 +69,8 @@ MAX_MAGNITUDE = 1e15
 
 Path_ = tuple[str | int, ...]
 _Outcome = tuple[list[Problem], set[str], Country | None]  # a country file's problems, sources
+# The sources, the framework, each spotlight (None: not valid) and the methodology's text
+_Shared = tuple[dict[str, Source] | None, Framework | None, list[Spotlight | None], str]
 FORK_AT = 16  # country files to check (not in the cache) before a second process helps
 
 
@@ -146,6 +148,7 @@ class _Checker:
         self.codes_key = "iso" if country_codes is None else ",".join(sorted(country_codes))
         self.store = store
         self.cache_context = ""
+        self.shared_key = ""  # of _shared's outcome, when stored
         self.country_keys: dict[Path, str] = {}
 
     def run(self) -> Dataset | None:
@@ -161,22 +164,14 @@ class _Checker:
                     "rename it, or start its name with _ if it is not data",
                 )
             )
-        sources = self._sources()
-        framework = self._framework(sources)
+        files = {p.stem: p for p in self.files.countries}
+        sources, framework, spotlights, methodology = self._shared(set(files))
         if self.store is not None and framework is not None and sources is not None:
             self.cache_context = self._cache_context()
         countries = self._countries(framework, sources)
         valid = [c for c in countries if c is not None]
         self._cross_file(valid)
         self._unused_sources(sources)
-        files = {p.stem: p for p in self.files.countries}
-        spotlights = [
-            self._spotlight(path, framework, set(files)) for path in self.files.spotlights
-        ]
-        methodology_file = self.files.root / METHODOLOGY_FILE
-        methodology = ""
-        if methodology_file.is_file():  # the site shows it; it is checked as the stories are
-            methodology = read_markdown(methodology_file, self.problems) or ""
         good_spotlights = [s for s in spotlights if s is not None]
         if (
             framework is None
@@ -194,6 +189,70 @@ class _Checker:
             self._fingerprint(),
             {iso3: key for iso3, path in files.items() if (key := self.country_keys.get(path))},
             self.cache_context,
+            self.shared_key,
+        )
+
+    # -- the files every country file depends on -----------------------------------------
+
+    def _shared(self, countries: set[str]) -> _Shared:
+        """The sources, the framework, the spotlights and the methodology, checked; or,
+        when none of their files, the country files' names, the code and the day changed
+        since they were last checked without an error, their outcome (warnings included)
+        from the cache: ~6 ms a build at any size, which `serve` spends on every edit."""
+        key = self._shared_key(countries)
+        if key:
+            match self.store.get(key):  # type: ignore[union-attr]
+                case (list() as problems, (dict(), Framework(), list(), str()) as shared):
+                    self.problems += problems
+                    self.shared_key = key
+                    return shared  # type: ignore[return-value]
+        before = len(self.problems)
+        sources = self._sources()
+        framework = self._framework(sources)
+        spotlights = [self._spotlight(path, framework, countries) for path in self.files.spotlights]
+        methodology = ""
+        methodology_file = self.files.root / METHODOLOGY_FILE
+        if methodology_file.is_file():  # the site shows it; it is checked as the stories are
+            methodology = read_markdown(methodology_file, self.problems) or ""
+        shared = (sources, framework, spotlights, methodology)
+        problems = self.problems[before:]
+        if key and not any(p.severity is Severity.ERROR for p in problems):
+            self.store.put(key, (problems, shared))  # type: ignore[union-attr]
+            self.shared_key = key
+        return shared
+
+    def _shared_key(self, countries: set[str]) -> str:
+        """The cache key of _shared's outcome: "" without a cache, or when a file is
+        out of the data folder, too large or unreadable (the check then says why)."""
+        if self.store is None:
+            return ""
+        root = self.files.root.resolve()
+        paths = [self.files.sources, self.files.framework, self.files.root / METHODOLOGY_FILE]
+        paths += [p.with_suffix(s) for p in self.files.spotlights for s in (".yaml", ".md")]
+        parts: list[str | bytes] = []
+        for path in paths:
+            if not path.resolve().is_relative_to(root):
+                return ""
+            try:
+                with path.open("rb") as file:
+                    raw = file.read(MAX_FILE_BYTES + 1)
+            except FileNotFoundError:
+                raw = b"missing"  # part of the outcome (an error, or no methodology)
+            except OSError:
+                return ""
+            if len(raw) > MAX_FILE_BYTES:
+                return ""
+            parts += [str(path), raw]
+        return digest(
+            "shared files",
+            code_version(),
+            _iso_codes_version(),
+            self.today.isoformat(),
+            self.codes_key,
+            str(Path.cwd()),  # problems name files relative to it
+            str(root),
+            *sorted(countries),
+            *parts,
         )
 
     def _fingerprint(self) -> str:
@@ -810,16 +869,24 @@ class _Checker:
                     first[value] = country
 
     def _unused_sources(self, sources: dict[str, Source] | None) -> None:
-        if sources is None or self.sources_report is None or self._error_count():
+        if sources is None or self._error_count():
             return
-        for source_id in sources:
-            if source_id not in self.used_sources:
-                self.sources_report.warning(
-                    (source_id,),
-                    f"source '{source_id}' is not cited by any value",
-                    "remove it, or cite it from a country file",
-                    key=True,
-                )
+        unused = [source_id for source_id in sources if source_id not in self.used_sources]
+        if not unused:
+            return
+        report = self.sources_report
+        if report is None:  # the sources came from the cache: read again for the lines
+            doc = self._read(self.files.sources)
+            if doc is None:  # pragma: no cover - read without a problem moments ago
+                return
+            report = _FileReport(self.files.sources, doc, self.problems)
+        for source_id in unused:
+            report.warning(
+                (source_id,),
+                f"source '{source_id}' is not cited by any value",
+                "remove it, or cite it from a country file",
+                key=True,
+            )
 
     def _read(self, path: Path) -> Document | None:
         if not path.resolve().is_relative_to(self.files.root.resolve()):

@@ -13,6 +13,7 @@ from scorecard.errors import ScorecardError
 from scorecard.validate import load_dataset
 
 from .conftest import TODAY, edit
+from .test_lens import with_spotlight
 
 
 @pytest.fixture
@@ -38,15 +39,20 @@ def entries(store: cache.Store) -> list[Path]:
 
 
 def forbid_checking(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail(*args, **kwargs):
-        raise AssertionError("a country file was checked again")
+    """No file may be checked again: country files, sources, framework, spotlights and
+    methodology all come from the cache."""
 
-    monkeypatch.setattr(validate._Checker, "_check_country", fail)
+    def fail(*args, **kwargs):
+        raise AssertionError("a file was checked again")
+
+    for method in ("_check_country", "_sources", "_framework", "_spotlight"):
+        monkeypatch.setattr(validate._Checker, method, fail)
+    monkeypatch.setattr(validate, "read_markdown", fail)
 
 
 def test_a_second_load_reads_every_country_from_the_cache(data, store, monkeypatch):
     first = outcome(data, store)
-    assert len(entries(store)) == 3
+    assert len(entries(store)) == 4  # three countries, and the files they depend on
     assert first == outcome(data, None)
     forbid_checking(monkeypatch)
     assert outcome(data, store) == first
@@ -66,7 +72,7 @@ def test_an_edited_file_is_checked_again(data, store):
     edit(data / "countries/FRA.yaml", "value: 90\n", "value: 91\n")
     assert outcome(data, store) == outcome(data, None)
     assert "91" in outcome(data, store)[0]
-    assert len(entries(store)) == 4
+    assert len(entries(store)) == 5
 
 
 @pytest.mark.parametrize("changed", ["framework.yaml", "sources.yaml"])
@@ -75,21 +81,56 @@ def test_a_changed_framework_or_registry_checks_every_country_again(data, store,
     with (data / changed).open("a") as file:
         file.write("\n# a comment changes the bytes\n")
     outcome(data, store)
-    assert len(entries(store)) == 6
+    assert len(entries(store)) == 8
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["framework", "sources", "methodology", "spotlight", "story", "country names", "none"],
+)
+def test_the_files_every_country_depends_on_are_checked_again_when_they_change(
+    data, store, monkeypatch, change
+):
+    spotlight = with_spotlight(data)
+    first = outcome(data, store)
+    assert first[0].startswith("Dataset(") and "France's plan" in first[0]
+    checked: list[str] = []
+    real = validate._Checker._shared
+    monkeypatch.setattr(
+        validate._Checker, "_shared", lambda self, names: checked.append("") or real(self, names)
+    )
+    monkeypatch.setattr(validate._Checker, "_sources", lambda self: checked.append("s") or None)
+    appended = {
+        "framework": data / "framework.yaml",
+        "sources": data / "sources.yaml",
+        "methodology": data / "methodology.md",
+        "spotlight": spotlight,
+        "story": spotlight.with_suffix(".md"),
+    }
+    if change in appended:
+        with appended[change].open("a", encoding="utf-8") as file:
+            file.write("\n# changed\n")
+    elif change == "country names":
+        (data / "countries/ITA.yaml").rename(data / "countries/_ITA.yaml")  # left out
+    again = outcome(data, store)
+    if change == "none":
+        assert (checked, again) == ([""], first)  # from the cache
+    else:
+        assert checked == ["", "s"]  # checked again
 
 
 def test_another_day_or_set_of_codes_is_another_key(data, store):
     load_dataset(data, today=TODAY, store=store)
     load_dataset(data, today=TODAY.replace(day=2), store=store)
     load_dataset(data, today=TODAY, store=store, country_codes={"FRA", "DEU", "ITA"})
-    assert len(entries(store)) == 9
+    assert len(entries(store)) == 12
 
 
 def test_files_with_errors_are_not_stored(data, store):
     edit(data / "countries/FRA.yaml", "value: 90\n", "value: '90'\n")
     first = outcome(data, store)
     assert "expected a number, got text '90'" in "\n".join(first)
-    assert len(entries(store)) == 2
+    assert len(entries(store)) == 3  # the valid countries and the files they depend on
     assert outcome(data, store) == first
 
 
