@@ -46,23 +46,21 @@ class Indicator:
     valid_max: float = float("inf")
     rubric: tuple[RubricLevel, ...] = ()
     layer: str = ""  # layer of the sovereignty lens: territory, ownership or stack
+    # Read from `kind` and `transform` once, not each time a value is scored (~40,000
+    # times a build at 200 countries): assessed, the log scale, and the context figure
+    # values are divided by ("population", "gdp" or None).
+    assessed: bool = field(init=False, repr=False, compare=False)
+    log: bool = field(init=False, repr=False, compare=False)
+    denominator: str | None = field(init=False, repr=False, compare=False)
 
-    @property
-    def assessed(self) -> bool:
-        return self.kind == "assessed"
-
-    @property
-    def log(self) -> bool:
-        return "log" in self.transform
-
-    @property
-    def denominator(self) -> str | None:
-        """The context figure values are divided by, if any."""
-        if "per_capita" in self.transform:
-            return "population"
-        if "per_gdp" in self.transform:
-            return "gdp"
-        return None
+    def __post_init__(self) -> None:
+        steps = self.transform
+        denominator = (
+            "population" if "per_capita" in steps else "gdp" if "per_gdp" in steps else None
+        )
+        object.__setattr__(self, "assessed", self.kind == "assessed")
+        object.__setattr__(self, "log", "log" in steps)
+        object.__setattr__(self, "denominator", denominator)
 
     def level_score(self, level: str) -> float:
         return next(r.score for r in self.rubric if r.level == level)

@@ -266,13 +266,13 @@ def start_computing(dataset: Dataset, kept: Kept | None = None) -> Computing:
     scorer = _Scorer(dataset, kept)
     framework = dataset.framework
     current = [scorer.score(c, None) for c in dataset.countries]
-    own = {c.iso3: scorer.own(c) for c in dataset.countries}
     if kept is None:
         intervals = parallel.Forked(lambda: _rank_intervals(framework, current))  # ranks unused
     else:
         intervals = parallel.Forked(lambda: _rank_intervals(framework, current, kept), fork=False)
-    scores = scorer.ranked(None, current)
     try:
+        own = {c.iso3: scorer.own(c) for c in dataset.countries}  # the lens: after the fork
+        scores = scorer.ranked(None, current)
         return Computing(
             scores,
             layer_scores(framework, scores, {iso: o.layers for iso, o in own.items()}),
