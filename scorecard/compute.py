@@ -269,28 +269,50 @@ def score_dataset(
 
 
 def rank_scores(
-    framework: Framework, results: list[CountryScore], *, indicators: bool = True
+    framework: Framework,
+    results: list[CountryScore],
+    *,
+    indicators: bool = True,
+    earlier: tuple[list[CountryScore], list[CountryScore]] = ([], []),
 ) -> list[CountryScore]:
     """The same scores with their composite and pillar ranks among `results`; without
-    their indicator scores if `indicators` is False (an edition's: pipeline.editions)."""
+    their indicator scores if `indicators` is False (an edition's: pipeline.editions).
+
+    `earlier`: an earlier call's `results` and ranking, of the same countries in the same
+    order (serve's, before an edit). A country whose unranked scores are the very object
+    ranked then, and whose ranks are the same, keeps the ranked score made then: after one
+    edit, most countries.
+    """
     ranks = competition_ranks({r.iso3: r.composite for r in results})
     pillar_ranks = {
         p.id: competition_ranks({r.iso3: r.pillars[p.id].score for r in results})
         for p in framework.pillars
     }
-    return [
-        CountryScore(
-            r.iso3,
-            r.indicators if indicators else {},
-            {pid: ps.ranked(pillar_ranks[pid][r.iso3]) for pid, ps in r.pillars.items()},
-            r.composite,
-            r.coverage,
-            r.oldest,
-            r.newest,
-            ranks[r.iso3],
+    before, ranked_before = earlier
+    if len(before) != len(results):
+        before = ranked_before = []
+    ranked = []
+    for n, r in enumerate(results):
+        if before and before[n] is r:
+            kept = ranked_before[n]
+            if kept.rank == ranks[r.iso3] and all(
+                ps.rank == pillar_ranks[pid][r.iso3] for pid, ps in kept.pillars.items()
+            ):
+                ranked.append(kept)
+                continue
+        ranked.append(
+            CountryScore(
+                r.iso3,
+                r.indicators if indicators else {},
+                {pid: ps.ranked(pillar_ranks[pid][r.iso3]) for pid, ps in r.pillars.items()},
+                r.composite,
+                r.coverage,
+                r.oldest,
+                r.newest,
+                ranks[r.iso3],
+            )
         )
-        for r in results
-    ]
+    return ranked
 
 
 def data_as_of(country: Country, year: int) -> int | None:

@@ -369,11 +369,13 @@ class _Scorer:
         """rank_scores of the current `scores` (year None) or of an edition's, without
         their indicator scores; the last computation's ranking when it ranked the same
         scores: the same objects where no file changed, and equal ones where an edit did
-        not change a country's scores as of that year (a later year's value edited)."""
-        before, ranking = self._kept.ranked.get(year, ([], []))
+        not change a country's scores as of that year (a later year's value edited).
+        Otherwise the countries whose scores and ranks did not change keep their ranked
+        scores from it (rank_scores' `earlier`)."""
+        earlier = before, ranking = self._kept.ranked.get(year, ([], []))
         if len(before) == len(scores) and all(map(_same, before, scores)):
             return ranking
-        result = rank_scores(self.framework, scores, indicators=year is None)
+        result = rank_scores(self.framework, scores, indicators=year is None, earlier=earlier)
         self._kept.ranked[year] = (scores, result)
         return result
 

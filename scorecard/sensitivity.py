@@ -32,37 +32,58 @@ def minmax_basis(adjusted: float, indicator: Indicator) -> float:
     return adjusted
 
 
-def score_matrices(framework: Framework, scores: list[CountryScore]) -> tuple[np.ndarray, ...]:
+Rows = tuple[list[float], list[float]]  # a country's goalpost scores and min–max basis
+
+
+def score_matrices(
+    framework: Framework,
+    scores: list[CountryScore],
+    known: dict[int, tuple[CountryScore, Rows]] | None = None,
+) -> tuple[np.ndarray, ...]:
     """Countries x indicators matrices: goalpost scores and min–max scores (NaN = missing).
 
     The min–max range of an indicator is the range observed over every country with a
     value. Assessed indicators have no range to stretch: both normalisations use the rubric.
+    `known`: each country's rows as made before (by id, with the scores they were made
+    of), taken where a country's scores are that very object, and left holding exactly
+    the rows of `scores` (Kept's, for this framework).
     """
     indicators = framework.indicators
-    ids = [i.id for i in indicators]
     stretched = [i for i in indicators if not i.assessed]  # the min–max basis of each
-    nan = math.nan
     goal_rows, basis_rows = [], []
+    made: dict[int, tuple[CountryScore, Rows]] = {}
     for country in scores:
-        found = country.indicators
-        goal_rows.append(
-            [nan if (r := found.get(i)) is None or r.score is None else r.score for i in ids]
-        )
-        basis_rows.append(
-            [
-                nan
-                if (r := found.get(i.id)) is None or r.score is None
-                else minmax_basis(r.adjusted, i)  # type: ignore[arg-type]
-                for i in stretched
-            ]
-        )
+        found = known.get(id(country)) if known is not None else None
+        if found is None or found[0] is not country:
+            found = (country, _rows(indicators, stretched, country))
+        made[id(country)] = found
+        goal_rows.append(found[1][0])
+        basis_rows.append(found[1][1])
+    if known is not None:
+        known.clear()
+        known.update(made)
     goal = np.array(goal_rows, dtype=float).reshape(len(scores), len(indicators))
     assessed = np.array([i.assessed for i in indicators], dtype=bool)
-    basis = np.full_like(goal, nan)
+    basis = np.full_like(goal, math.nan)
     basis[:, ~assessed] = np.array(basis_rows, dtype=float).reshape(len(scores), len(stretched))
     minmax = _minmax(basis, indicators)
     minmax[:, assessed] = goal[:, assessed]
     return goal, minmax
+
+
+def _rows(
+    indicators: tuple[Indicator, ...], stretched: list[Indicator], country: CountryScore
+) -> Rows:
+    found, nan = country.indicators, math.nan
+    return (
+        [nan if (r := found.get(i.id)) is None or r.score is None else r.score for i in indicators],
+        [
+            nan
+            if (r := found.get(i.id)) is None or r.score is None
+            else minmax_basis(r.adjusted, i)  # type: ignore[arg-type]
+            for i in stretched
+        ],
+    )
 
 
 def _minmax(basis: np.ndarray, indicators: tuple[Indicator, ...]) -> np.ndarray:
@@ -108,7 +129,7 @@ def analyse(
     """
     if not scores:
         return Intervals({}, {p.id: {} for p in framework.pillars})
-    goal, minmax = score_matrices(framework, scores)
+    goal, minmax = score_matrices(framework, scores, kept.rows_of(framework) if kept else None)
     rows = [  # the countries each ranking ranks: the composite's, then each pillar's
         [i for i, s in enumerate(scores) if s.composite is not None],
         *(
@@ -216,6 +237,14 @@ class Kept:
         # memory of that size (~10 MB at 200 countries) took longer to fill than reused.
         self._values: np.ndarray | None = None
         self._spare: np.ndarray | None = None
+        self._rows: tuple[Framework | None, dict[int, tuple[CountryScore, Rows]]] = (None, {})
+
+    def rows_of(self, framework: Framework) -> dict[int, tuple[CountryScore, Rows]]:
+        """The countries' rows of the last score matrices (score_matrices' `known`), if
+        they were of this framework."""
+        if self._rows[0] != framework:
+            self._rows = (framework, {})
+        return self._rows[1]
 
     def percentiles(
         self,

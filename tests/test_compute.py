@@ -20,6 +20,8 @@ from scorecard.compute import (
     composite,
     normalise,
     pillar_score,
+    rank_scores,
+    score_country,
     score_dataset,
     score_observation,
 )
@@ -462,3 +464,34 @@ def test_a_mean_stays_within_the_range_of_its_inputs(pairs, aggregation):
     floor = 1 if aggregation == "geometric" else 0
     scores = [max(score, floor) for score, _ in pairs]
     assert min(scores) <= composite(pairs, aggregation) <= max(scores)
+
+
+@given(
+    datasets(SMALL),
+    st.sampled_from(["DEU", "FRA", "ITA"]),
+    st.sampled_from([i.id for i in SMALL.framework.indicators]),
+    st.booleans(),
+    st.integers(0, 100),
+)
+def test_a_ranking_after_one_edit_keeps_what_did_not_change(
+    dataset, iso3, indicator, indicators, value
+):
+    framework = dataset.framework
+    unranked = [score_country(c, framework, "arithmetic") for c in dataset.countries]
+    first = rank_scores(framework, unranked, indicators=indicators)
+    if framework.indicator(indicator).assessed:
+        edited = without(dataset, iso3, indicator)
+    else:
+        edited = with_observation(dataset, iso3, indicator, value=value)
+    now = [
+        u if c.iso3 != iso3 else score_country(c, framework, "arithmetic")
+        for u, c in zip(unranked, edited.countries, strict=True)
+    ]
+    again = rank_scores(framework, now, indicators=indicators, earlier=(unranked, first))
+    assert again == rank_scores(framework, now, indicators=indicators)
+    for before, after, source in zip(first, again, now, strict=True):
+        same_ranks = (before.rank, [p.rank for p in before.pillars.values()]) == (
+            after.rank,
+            [p.rank for p in after.pillars.values()],
+        )
+        assert (after is before) == (source.iso3 != iso3 and same_ranks)

@@ -425,3 +425,26 @@ def test_a_moved_range_or_other_draws_rank_every_country_again(forty, monkeypatc
         ranked = [sum(s.composite is not None for s in scores)]
         ranked += [sum(s.pillars[p.id].score is not None for s in scores) for p in pillars]
         assert made == [ranked[n] for n in remade] and min(ranked) > 30
+
+
+def test_score_matrices_reuse_the_rows_of_the_same_score_objects(small, monkeypatch):
+    framework, scores = small.framework, score_dataset(small)
+    known: dict = {}
+    expected = score_matrices(framework, scores)
+    made: list[str] = []
+    real = sensitivity._rows
+    monkeypatch.setattr(
+        sensitivity, "_rows", lambda i, s, country: made.append(country.iso3) or real(i, s, country)
+    )
+    for _ in range(2):
+        found = score_matrices(framework, scores, known)
+        assert all(
+            np.array_equal(a, b, equal_nan=True) for a, b in zip(found, expected, strict=True)
+        )
+    assert made == ["DEU", "FRA", "ITA"]  # once each: the second time from `known`
+    edited = score_dataset(with_observation(small, "FRA", "open_data", value=10))
+    scores = [scores[0], edited[1], scores[2]]  # FRA's scores are another object
+    found = score_matrices(framework, scores, known)
+    assert made[3:] == ["FRA"] and set(known) == {id(s) for s in scores}
+    fresh = score_matrices(framework, scores)
+    assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(found, fresh, strict=True))
