@@ -350,9 +350,11 @@ class _Renderer:
         reused (it is in the page cache's bundle)."""
         path = country_path(country.iso3)
         series = self._radar_series(country)
+        # The page's key covers the view `c` and the framework (the context key, its
+        # globals' part): its indicator rows, made from those two alone, are not keyed
+        # again (half the key's cost), and are made only when the page is rendered.
         context = {
-            "c": country,  # before its rows: their observations count by place (ValueKeys)
-            "rows": indicator_rows(self.results.dataset.framework, country),
+            "c": country,
             "peers": self.view.peer_groups(country.iso3),
             "trend": self.view.trend(country.iso3),
             "others": self._other_indices(country),
@@ -376,6 +378,7 @@ class _Renderer:
             **self._radar_chart("radar", series),
             narrative=_md(country.country.narrative),
             source_cell=self._source_cell,
+            rows=indicator_rows(self.results.dataset.framework, country),
             **context,
         )
         return path, key, html

@@ -309,7 +309,12 @@ def _country_view(
 
 
 def indicator_rows(framework: Framework, view: CountryView) -> dict[str, list[IndicatorRow]]:
-    """A country's indicator rows, by pillar id, in framework order."""
+    """A country's indicator rows, by pillar id, in framework order.
+
+    Made from the framework and the view alone: a country page's cache key covers those
+    two, not the rows (site._Renderer._country_page). Anything else read here would have
+    to join that key.
+    """
     country, score = view.country, view.score
     return {
         pillar.id: [_row(country, ind, score.indicators.get(ind.id)) for ind in pillar.indicators]
