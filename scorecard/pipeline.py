@@ -374,6 +374,7 @@ class _Scorer:
         scores from it (rank_scores' `earlier`)."""
         earlier = before, ranking = self._kept.ranked.get(year, ([], []))
         if len(before) == len(scores) and all(map(_same, before, scores)):
+            self._kept.ranked[year] = (scores, ranking)  # compared by identity next time
             return ranking
         result = rank_scores(self.framework, scores, indicators=year is None, earlier=earlier)
         self._kept.ranked[year] = (scores, result)

@@ -227,7 +227,8 @@ class Kept:
     runs are still all made; every score that changed is found, whatever changed it (a
     min-max range that moved changes every country's: then all are ranked afresh).
 
-    Holds the runs' rounded scores and ranks: ~12 MB at 200 countries, ~70 MB at 1,000.
+    Holds the runs' rounded scores (twice: the last ones and the array the next ones are
+    written to) and their ranks: ~25 MB at 200 countries, ~120 MB at 1,000.
     """
 
     def __init__(self) -> None:
