@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import gettext
 import os
+import random
 import re
 import subprocess
 import sys
@@ -577,3 +578,60 @@ def test_kept_rankings_are_made_again_only_for_the_years_an_edit_changed(tmp_pat
     assert ranked == []  # nothing changed: nothing ranked
     dataset, _ = load_dataset(data, store=None, country_codes=generate.accepted_codes())
     assert second == pipeline.compute_results(dataset)
+
+
+def test_kept_results_equal_fresh_ones_over_a_sequence_of_edits(tmp_path, monkeypatch):
+    """serve's computations, each from what the one before kept (scores, lens, rankings,
+    Monte Carlo ranks), against computations from scratch, over edits of every kind: a
+    value of the latest or an earlier year, a value that moves a min–max range, an
+    observation removed, a country file removed and put back, a framework weight."""
+    data = generate.generate(tmp_path / "data", 12, seed=9)
+    paths = pipeline.Paths.for_project(REPO, data, tmp_path / "site")
+    monkeypatch.setenv("SCORECARD_CACHE_DIR", str(tmp_path / "cache"))
+    files = sorted((data / "countries").glob("*.yaml"))
+    rng = random.Random(4)
+
+    def value_edit(scale: float) -> None:
+        path = rng.choice(files)
+        text = path.read_text(encoding="utf-8")
+        found = re.search(r"(  internet_users:\n(?:    .*\n|  - .*\n)*)", text)
+        assert found is not None
+        values = list(re.finditer(r"- value: ([0-9.]+)\n", found.group(1)))
+        pick = rng.choice(values)  # the latest year's, or an earlier one's
+        new = min(100.0, round(float(pick.group(1)) * scale, 2))
+        start = found.start(1) + pick.start(1)
+        path.write_text(text[:start] + str(new) + text[found.start(1) + pick.end(1) :], "utf-8")
+
+    def remove_observation() -> None:
+        path = rng.choice(files)
+        text = path.read_text(encoding="utf-8")
+        block = re.search(r"  developers:\n((?:  - .*\n(?:    .*\n)*)+)", text)
+        assert block is not None
+        entries = re.findall(r"  - .*\n(?:    .*\n)*", block.group(1))
+        if len(entries) > 1:
+            path.write_text(text.replace(entries[0], "", 1), encoding="utf-8")
+
+    def remove_and_restore() -> None:
+        path = rng.choice(files)
+        saved = path.read_bytes()
+        path.unlink()
+        check(kept)
+        path.write_bytes(saved)
+
+    def reweigh() -> None:
+        framework = data / "framework.yaml"
+        text = framework.read_text(encoding="utf-8")
+        framework.write_text(text.replace("  weight: 1\n", "  weight: 2\n", 1), encoding="utf-8")
+
+    def check(kept: pipeline.Kept) -> None:
+        made = pipeline.compute(paths, kept=kept).computed
+        dataset, _ = load_dataset(data, store=None, country_codes=generate.accepted_codes())
+        assert made == pipeline.compute_results(dataset)
+
+    kept = pipeline.Kept()
+    check(kept)
+    edits = [lambda: value_edit(1.01), lambda: value_edit(0.5), lambda: value_edit(3.0)]
+    edits += [remove_observation, remove_and_restore]
+    for step in [*(rng.choice(edits) for _ in range(8)), reweigh, lambda: value_edit(1.1)]:
+        step()
+        check(kept)
