@@ -274,8 +274,7 @@ class _Renderer:
         add("lens/index.html", "lens.html", "lens")
         spotlights = list(self._spotlights.values())
         for spotlight in spotlights:
-            path = f"spotlights/{spotlight.iso3}/index.html"
-            pages[path] = lambda s=spotlight: self._spotlight(s)  # type: ignore[misc]
+            pages[spotlight_path(spotlight.iso3)] = lambda s=spotlight: self._spotlight(s)  # type: ignore[misc]
         if spotlights:
             add(
                 "spotlights/index.html",
@@ -471,7 +470,7 @@ class _Renderer:
                 if m.target in {t.id for t in targets}
             ]
         return self._html(
-            f"spotlights/{spotlight.iso3}/index.html",
+            spotlight_path(spotlight.iso3),
             "spotlight.html",
             page="spotlight",
             s=spotlight,
@@ -941,6 +940,11 @@ _OTHER_FORMATS = re.compile(r"%(?!\(\w+\)s)")  # any placeholder but %(name)s
 def country_path(iso3: str) -> str:
     """The site path of a country's page."""
     return f"countries/{iso3}/index.html"
+
+
+def spotlight_path(iso3: str) -> str:
+    """The site path of a country's spotlight page."""
+    return f"spotlights/{iso3}/index.html"
 
 
 def _root_for(path: str) -> str:
