@@ -426,12 +426,12 @@ def editions(dataset: Dataset, scorer: _Scorer | None = None) -> dict[int, list[
     result = {}
     for year in years:
         scores = []
-        for country, own in countries:  # own: data_as_of(country, year), without a scan
-            found = bisect.bisect_right(own, year)
-            if found == len(own):  # all its data: the current scores, already made
+        for country, data_years in countries:  # data_as_of(country, year), without a scan
+            found = bisect.bisect_right(data_years, year)
+            if found == len(data_years):  # all its data: the current scores, already made
                 scores.append(scorer.score(country, None))
             else:  # 0: no data yet
-                scores.append(scorer.score(country, own[found - 1] if found else 0))
+                scores.append(scorer.score(country, data_years[found - 1] if found else 0))
         if any(s.composite is not None for s in scores):
             result[year] = scorer.ranked(year, scores)
     scorer.forget_other_years(result)
