@@ -66,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} processors, load {load_average()}")
     print(
-        f"{'N':>5} | {'cold s':>17} | {'warm s':>17} | {'edited s':>17} | {'check s':>17} | "
-        f"{'rebuild s':>17} | {'serve s':>17} | {'serve, all s':>17} | peak MB"
+        f"{'N':>5} | {'cold s':>17} | {'cold CPU s':>17} | {'warm s':>17} | {'edited s':>17} | "
+        f"{'check s':>17} | {'rebuild s':>17} | {'serve s':>17} | {'serve, all s':>17} | peak MB"
     )
     for size in args.sizes:
         data = dataset(size)
@@ -96,13 +96,15 @@ def dataset(size: int) -> Path:
 
 def measure(size: int, data: Path, runs: int, serve: bool) -> list[str]:
     site = OUT / f"site-{size}"
-    cold, peaks = [], []
+    cold, processor, peaks = [], [], []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as cache:
             shutil.rmtree(site, ignore_errors=True)
             forget_bytecode()
-            seconds, peak = timed(["build", "--data", str(data), "--out", str(site)], cache)
+            command = ["build", "--data", str(data), "--out", str(site)]
+            seconds, peak, used = timed(command, cache)
             cold.append(seconds)
+            processor.append(used)
             peaks.append(peak)
     with tempfile.TemporaryDirectory() as cache:
         build = ["build", "--data", str(data), "--out", str(site)]
@@ -120,6 +122,7 @@ def measure(size: int, data: Path, runs: int, serve: bool) -> list[str]:
         page, whole = served(scratch, site, runs, cache) if serve else ([], [])
     return [
         spread(cold),
+        spread(processor),
         spread(warm),
         spread(edited),
         spread(check),
@@ -145,8 +148,9 @@ def forget_bytecode() -> None:
         shutil.rmtree(REPO / folder / "__pycache__", ignore_errors=True)
 
 
-def timed(arguments: list[str], cache: str) -> tuple[float, float]:
-    """Seconds and peak resident megabytes of one `sitebuild.py` run."""
+def timed(arguments: list[str], cache: str) -> tuple[float, float, float]:
+    """Seconds, peak resident megabytes and processor seconds (user and system, its
+    children's included: the build waits for them) of one `sitebuild.py` run."""
     env = environment(cache)
     command = [PYTHON, str(REPO / "benchmarks" / "sitebuild.py"), *arguments]
     started = time.perf_counter()
@@ -155,7 +159,7 @@ def timed(arguments: list[str], cache: str) -> tuple[float, float]:
     seconds = time.perf_counter() - started
     if status:
         raise SystemExit(f"failed: {' '.join(command)}")
-    return seconds, usage.ru_maxrss / 1024  # kilobytes on Linux
+    return seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime  # KB on Linux
 
 
 def rebuilds(data: Path, site: Path, runs: int, cache: str) -> list[float]:
