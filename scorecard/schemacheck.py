@@ -66,6 +66,7 @@ class _Compiler:
         self.schemas = schemas
         self.regex = regex
         self.refs: dict[tuple[str, str], Check] = {}
+        self.compiling: set[tuple[str, str]] = set()  # references being compiled
 
     def compile(self, schema: Any, doc: str) -> Check:
         if schema is True:
@@ -77,14 +78,52 @@ class _Compiler:
         if "$ref" in schema:  # draft-07: a $ref's siblings are ignored
             return self._ref(schema["$ref"], doc)
         checks = []
+        fused = self._object(schema, doc)
+        if fused is not None:
+            checks.append(fused)
         for keyword, value in schema.items():
             if keyword in _ANNOTATIONS or keyword in ("then", "else"):
+                continue
+            if fused is not None and keyword in _FUSED:
                 continue
             build = getattr(self, "_k_" + keyword, None)
             if build is None:
                 raise _Unsupported(keyword)
             checks.append(build(value, schema, doc))
         return _all(checks)
+
+    def _object(self, schema: dict, doc: str) -> Check | None:
+        """`type: object` with its `properties`, `additionalProperties` and `required`, in
+        one pass over the instance's keys instead of one each (most of a data file is
+        such objects); None when the schema is not `type: object`."""
+        if schema.get("type") != "object":
+            return None
+        checks = {
+            name: self.compile(sub, doc) for name, sub in schema.get("properties", {}).items()
+        }
+        patterns = "|".join(schema.get("patternProperties", {}))
+        additional = schema.get("additionalProperties", True)
+        extra = self.compile(additional, doc) if isinstance(additional, dict) else None
+        closed = additional is False
+        required = list(schema.get("required", []))
+
+        def check(instance: Any) -> bool:
+            if not isinstance(instance, dict):
+                return False
+            for key, item in instance.items():
+                one = checks.get(key)
+                if one is not None:
+                    if not one(item):
+                        return False
+                elif not (patterns and re.search(patterns, key)):  # noqa: SIM102
+                    if closed or (extra is not None and not extra(item)):
+                        return False
+            for name in required:  # noqa: SIM110 - a plain loop: this runs for every object
+                if name not in instance:
+                    return False
+            return True
+
+        return check
 
     # -- references ---------------------------------------------------------------------------
 
@@ -95,9 +134,13 @@ class _Compiler:
             if key[0] not in self.schemas:
                 raise _Unsupported(f"$ref {ref}")
             self.refs[key] = _never  # placeholder while compiling a recursive reference
+            self.compiling.add(key)
             compiled = self.compile(_resolve(self.schemas[key[0]], pointer), key[0])
+            self.compiling.discard(key)
             self.refs[key] = compiled
-        refs = self.refs
+        if key not in self.compiling:
+            return self.refs[key]  # compiled: checked directly
+        refs = self.refs  # a reference to itself, from inside: looked up when checking
         return lambda instance: refs[key](instance)
 
     # -- keywords (each returns a check of one instance) -------------------------------------
@@ -225,7 +268,17 @@ class _Compiler:
 
     def _k_oneOf(self, value: list, schema: dict, doc: str) -> Check:
         checks = [self.compile(sub, doc) for sub in value]
-        return lambda instance: sum(1 for c in checks if c(instance)) == 1
+
+        def check(instance: Any) -> bool:
+            found = False
+            for one in checks:
+                if one(instance):
+                    if found:
+                        return False  # a second match: no need to try the rest
+                    found = True
+            return found
+
+        return check
 
     def _k_not(self, value: Any, schema: dict, doc: str) -> Check:
         inner = self.compile(value, doc)
@@ -297,6 +350,9 @@ _TYPES: dict[str, Check] = {
     "object": lambda v: isinstance(v, dict),
     "string": lambda v: isinstance(v, str),
 }
+
+# Keywords _Compiler._object checks together, for a schema of `type: object`.
+_FUSED = frozenset({"type", "properties", "additionalProperties", "required"})
 
 _TRUE, _FALSE = object(), object()
 

@@ -163,6 +163,44 @@ def test_draft7_details():
     assert check({"n": math.nan}) == jsonschema_like({"n": math.nan}, schemas)
 
 
+def test_recursive_references_and_objects_checked_in_one_pass():
+    # A tree: a node refers to itself (the reference is looked up when checking), and an
+    # object's properties, additionalProperties (a schema, and patterns) and required are
+    # checked together.
+    schemas = {
+        "a.json": {
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "definitions": {
+                "node": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "children": {"type": "array", "items": {"$ref": "#/definitions/node"}},
+                    },
+                    "patternProperties": {"^x-": {"type": "integer"}},
+                    "additionalProperties": {"type": "boolean"},
+                    "required": ["name"],
+                }
+            },
+            "$ref": "#/definitions/node",
+        }
+    }
+    check = schemacheck.compile_schema(schemas, "a.json")
+    assert check is not None
+    cases = [
+        {"name": "a", "children": [{"name": "b", "children": [{"name": "c"}]}]},
+        {"name": "a", "children": [{"name": "b", "children": [{"nom": "c"}]}]},  # required
+        {"name": "a", "children": [{"name": 1}]},
+        {"name": "a", "x-n": 2, "flag": True},
+        {"name": "a", "x-n": "2"},  # pattern property: an integer
+        {"name": "a", "flag": 1},  # additional property: a boolean
+        {"name": "a", "x-n": True},  # matches the pattern, so not additional: not an integer
+        ["name"],
+    ]
+    assert [check(case) for case in cases] == [jsonschema_like(c, schemas) for c in cases]
+    assert [check(case) for case in cases] == [True, False, False, True, False, False, False, False]
+
+
 def jsonschema_like(data: Any, schemas: dict[str, Any]) -> bool:
     import jsonschema
     from referencing import Registry, Resource
