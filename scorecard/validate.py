@@ -149,6 +149,7 @@ class _Checker:
         self.store = store
         self.cache_context = ""
         self.shared_key = ""  # of _shared's outcome, when stored
+        self._catalogue: tuple[Framework, dict[str, dict[str, Any]]] | None = None
         self.country_keys: dict[Path, str] = {}
 
     def run(self) -> Dataset | None:
@@ -699,12 +700,7 @@ class _Checker:
         section, key = path
         target: Indicator | ContextFigure | None = None
         if framework is not None:
-            catalogues: dict[str, dict[str, Any]] = {
-                "indicators": {ind.id: ind for ind in framework.indicators},
-                "context": {fig.id: fig for fig in framework.context},
-                "other_indices": {index.id: index for index in framework.other_indices},
-            }
-            known = catalogues[str(section)]
+            known = self._catalogues(framework)[str(section)]
             target = known.get(str(key))
             if target is None and section != "context":
                 what = "indicator" if section == "indicators" else "index"
@@ -733,6 +729,21 @@ class _Checker:
                 else:
                     years[year] = o_path
             self._check_source_ref(report, (*o_path, "source"), obs.get("source"), sources)
+
+    def _catalogues(self, framework: Framework) -> dict[str, dict[str, Any]]:
+        """What a country file's sections may name, by section: made once for the
+        framework, not for each of a file's ~30 groups of observations."""
+        made = self._catalogue
+        if made is None or made[0] is not framework:
+            made = self._catalogue = (
+                framework,
+                {
+                    "indicators": {ind.id: ind for ind in framework.indicators},
+                    "context": {fig.id: fig for fig in framework.context},
+                    "other_indices": {index.id: index for index in framework.other_indices},
+                },
+            )
+        return made[1]
 
     def _check_value(
         self,
