@@ -348,30 +348,6 @@ def _sorted_percentiles(ranks: np.ndarray) -> np.ndarray:
     return ordered[:, _positions(ranks.shape[0], PERCENTS)].T
 
 
-def rank_percentiles(values: np.ndarray, percents: tuple[float, ...]) -> np.ndarray:
-    """Percentiles (one row each) of every column's competition ranks over the runs:
-    np.percentile(_competition_ranks(values), percents, axis=0, method="inverted_cdf"),
-    from their counts (RankCounts), not a sort of them."""
-    counts = RankCounts(values.shape[1])
-    counts.add(values)
-    return counts.percentiles(percents)
-
-
-def simulate_ranks(framework: Framework, goal: np.ndarray, minmax: np.ndarray) -> np.ndarray:
-    """Composite ranks (runs x countries) under perturbed weights and methods."""
-    return _competition_ranks(simulate(framework, goal, minmax)[0])
-
-
-def simulate(
-    framework: Framework, goal: np.ndarray, minmax: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Composite (runs x countries) and pillar scores (pillars x runs x countries) per
-    run: every block of simulate_blocks, in order."""
-    blocks = list(simulate_blocks(framework, goal, minmax))
-    composites = np.concatenate([c for c, _ in blocks])
-    return composites, np.concatenate([p for _, p in blocks], axis=1)
-
-
 RUNS_AT_ONCE = 100  # runs simulated and ranked together (see analyse)
 
 
@@ -451,13 +427,9 @@ def _aggregate(pillars: np.ndarray, weights: np.ndarray, aggregation: str) -> np
     return np.prod(np.maximum(pillars, GEOMETRIC_FLOOR) ** shares[:, :, None], axis=0)
 
 
-def _competition_ranks(values: np.ndarray) -> np.ndarray:
-    """Per row: 1 + number of strictly greater values (ties share the best rank)."""
-    return _placed_ranks(np.round(values, TIE_DECIMALS))
-
-
 def _placed_ranks(rounded: np.ndarray) -> np.ndarray:
-    """_competition_ranks of values already rounded (to TIE_DECIMALS)."""
+    """Per row of `rounded` (values rounded to TIE_DECIMALS, as the published ranks
+    compare them): 1 + the number of strictly greater values (ties share the best rank)."""
     order, ranks = _sorted_ranks(rounded)
     placed = np.empty_like(ranks)
     np.put_along_axis(placed, order, ranks, axis=1)

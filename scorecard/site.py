@@ -844,8 +844,8 @@ class _CompiledTranslations(jinja2.ext.InternationalizationExtension):
         country page). Only when the translation holds each variable exactly once and no
         other placeholder than `%(name)s` and `%%`; None otherwise (left to the render,
         which then fails or formats as Jinja's own extension does)."""
-        translations = getattr(self.environment, "compiled_translations", None)
-        if translations is None or not getattr(self.environment, "newstyle_gettext", False):
+        translations = self._translations()
+        if translations is None:
             return None
         text = translations.gettext(message)
         parts: list[jinja2.nodes.Expr] = []
@@ -870,10 +870,17 @@ class _CompiledTranslations(jinja2.ext.InternationalizationExtension):
             parts.append(jinja2.nodes.MarkSafeIfAutoescape(jinja2.nodes.Const(text[start:])))
         return jinja2.nodes.Output(parts)
 
+    def _translations(self) -> Any:
+        """The translations _install_gettext was given, when messages can be translated
+        now (new-style gettext); None: every message is left to the render."""
+        if not getattr(self.environment, "newstyle_gettext", False):
+            return None
+        return getattr(self.environment, "compiled_translations", None)
+
     def _translated(self, message: str) -> str | None:
         """`message` translated and formatted as gettext would; None: leave the call."""
-        translations = getattr(self.environment, "compiled_translations", None)
-        if translations is None or not getattr(self.environment, "newstyle_gettext", False):
+        translations = self._translations()
+        if translations is None:
             return None
         try:
             return str(translations.gettext(message) % {})

@@ -12,22 +12,50 @@ from hypothesis import strategies as st
 
 from benchmarks import generate
 from scorecard import sensitivity
-from scorecard.compute import score_dataset
-from scorecard.model import Dataset, Sensitivity
+from scorecard.compute import TIE_DECIMALS, score_dataset
+from scorecard.model import Dataset, Framework, Sensitivity
 from scorecard.sensitivity import (
     RankCounts,
     RankInterval,
-    _competition_ranks,
     analyse,
     rank_intervals,
-    rank_percentiles,
     score_matrices,
-    simulate_ranks,
 )
 from scorecard.validate import load_dataset
 
 from .conftest import with_observation, without
 from .test_compute import SMALL, _observation_fields, datasets
+
+# The runs and ranks whole, as the tests read them (the build never holds every run:
+# sensitivity.analyse counts ranks block by block).
+
+
+def _competition_ranks(values: np.ndarray) -> np.ndarray:
+    """Per row: 1 + number of strictly greater values (ties share the best rank)."""
+    return sensitivity._placed_ranks(np.round(values, TIE_DECIMALS))
+
+
+def rank_percentiles(values: np.ndarray, percents: tuple[float, ...]) -> np.ndarray:
+    """Percentiles (one row each) of every column's competition ranks over the runs,
+    from their counts (RankCounts)."""
+    counts = RankCounts(values.shape[1])
+    counts.add(values)
+    return counts.percentiles(percents)
+
+
+def simulate(
+    framework: Framework, goal: np.ndarray, minmax: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Composite (runs x countries) and pillar scores (pillars x runs x countries) per
+    run: every block of simulate_blocks, in order."""
+    blocks = list(sensitivity.simulate_blocks(framework, goal, minmax))
+    composites = np.concatenate([c for c, _ in blocks])
+    return composites, np.concatenate([p for _, p in blocks], axis=1)
+
+
+def simulate_ranks(framework: Framework, goal: np.ndarray, minmax: np.ndarray) -> np.ndarray:
+    """Composite ranks (runs x countries) under perturbed weights and methods."""
+    return _competition_ranks(simulate(framework, goal, minmax)[0])
 
 
 def with_settings(dataset: Dataset, **changes: object) -> Dataset:
@@ -101,7 +129,7 @@ def test_the_intervals_do_not_depend_on_how_many_runs_are_made_at_once(close, mo
     scores = score_dataset(close)
     expected = analyse(framework, scores)
     goal, minmax = score_matrices(framework, scores)
-    whole = sensitivity.simulate(framework, goal, minmax)
+    whole = simulate(framework, goal, minmax)
     monkeypatch.setattr(sensitivity, "RUNS_AT_ONCE", at_once)
     assert analyse(framework, scores) == expected
     blocks = list(sensitivity.simulate_blocks(framework, goal, minmax))
