@@ -76,12 +76,14 @@ def _read_bytes(path: Path, shown: str, problems: list[Problem]) -> bytes | None
     return raw
 
 
-def read_markdown(path: Path, problems: list[Problem]) -> str | None:
+def read_markdown(path: Path, problems: list[Problem], raw: bytes | None = None) -> str | None:
     """Read one markdown file (a spotlight's story, the methodology) as the YAML files are
     read: the same size limit, UTF-8 and refused characters (yamlsafe.read_text); on
-    failure append a Problem and return None."""
+    failure append a Problem and return None. `raw`: its bytes, if already read (see
+    read_yaml)."""
     shown = display_path(path)
-    raw = _read_bytes(path, shown, problems)
+    if raw is None:
+        raw = _read_bytes(path, shown, problems)
     if raw is None:
         return None
     try:
@@ -91,10 +93,18 @@ def read_markdown(path: Path, problems: list[Problem]) -> str | None:
         return None
 
 
-def read_yaml(path: Path, problems: list[Problem]) -> Document | None:
-    """Read one YAML file; on failure append Problems and return None."""
-    shown = display_path(path)
-    raw = _read_bytes(path, shown, problems)
+def read_yaml(
+    path: Path, problems: list[Problem], raw: bytes | None = None, shown: str | None = None
+) -> Document | None:
+    """Read one YAML file; on failure append Problems and return None.
+
+    `raw`: the file's bytes, if already read (at most MAX_FILE_BYTES: validate hashes
+    them for its cache key, and then checks those very bytes, whatever the file holds by
+    then). `shown`: the file's display_path, if already made."""
+    if shown is None:
+        shown = display_path(path)
+    if raw is None:
+        raw = _read_bytes(path, shown, problems)
     if raw is None:
         return None
     try:

@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Collection, Iterable, Iterator
 from datetime import date
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -110,8 +110,10 @@ def files_checked(root: Path) -> int:
 class _FileReport:
     """Collects the problems of one file, positioned from its Document."""
 
-    def __init__(self, path: Path, doc: Document, problems: list[Problem]):
-        self.shown = display_path(path)
+    def __init__(
+        self, path: Path, doc: Document, problems: list[Problem], shown: str | None = None
+    ):
+        self.shown = display_path(path) if shown is None else shown
         self.doc = doc
         self.problems = problems
 
@@ -151,6 +153,15 @@ class _Checker:
         self.shared_key = ""  # of _shared's outcome, when stored
         self._catalogue: tuple[Framework, dict[str, dict[str, Any]]] | None = None
         self.country_keys: dict[Path, str] = {}
+        # The bytes read to make a cache key, kept for the file's check: a file is read
+        # once a build, and what is checked (and stored under the key) is what was hashed,
+        # even if the file is saved again meanwhile (see _key_bytes).
+        self._raw: dict[Path, bytes] = {}
+
+    @cached_property
+    def _root(self) -> Path:
+        """The data folder, resolved (once: every file is checked to be inside it)."""
+        return self.files.root.resolve()
 
     def run(self) -> Dataset | None:
         for stray in self.files.strays:
@@ -214,7 +225,8 @@ class _Checker:
         methodology = ""
         methodology_file = self.files.root / METHODOLOGY_FILE
         if methodology_file.is_file():  # the site shows it; it is checked as the stories are
-            methodology = read_markdown(methodology_file, self.problems) or ""
+            raw = self._raw.get(methodology_file)
+            methodology = read_markdown(methodology_file, self.problems, raw) or ""
         shared = (sources, framework, spotlights, methodology)
         problems = self.problems[before:]
         if key and not any(p.severity is Severity.ERROR for p in problems):
@@ -227,7 +239,7 @@ class _Checker:
         out of the data folder, too large or unreadable (the check then says why)."""
         if self.store is None:
             return ""
-        root = self.files.root.resolve()
+        root = self._root
         paths = [self.files.sources, self.files.framework, self.files.root / METHODOLOGY_FILE]
         paths += [p.with_suffix(s) for p in self.files.spotlights for s in (".yaml", ".md")]
         parts: list[str | bytes] = []
@@ -235,13 +247,12 @@ class _Checker:
             if not path.resolve().is_relative_to(root):
                 return ""
             try:
-                with path.open("rb") as file:
-                    raw = file.read(MAX_FILE_BYTES + 1)
+                raw = self._key_bytes(path)
             except FileNotFoundError:
                 raw = b"missing"  # part of the outcome (an error, or no methodology)
             except OSError:
                 return ""
-            if len(raw) > MAX_FILE_BYTES:
+            if raw is None:
                 return ""
             parts += [str(path), raw]
         return digest(
@@ -269,7 +280,7 @@ class _Checker:
     def _spotlight(
         self, path: Path, framework: Framework | None, countries: set[str]
     ) -> Spotlight | None:
-        doc = self._read(path)
+        doc = self._read(path, self._raw.get(path))
         if doc is None:
             return None
         report = _FileReport(path, doc, self.problems)
@@ -299,7 +310,7 @@ class _Checker:
         story = path.with_suffix(".md")
         text = None
         if story.is_file():
-            text = read_markdown(story, self.problems)
+            text = read_markdown(story, self.problems, self._raw.get(story))
         else:
             report.error(
                 (),
@@ -341,7 +352,7 @@ class _Checker:
     # -- sources.yaml -------------------------------------------------------------------
 
     def _sources(self) -> dict[str, Source] | None:
-        doc = self._read(self.files.sources)
+        doc = self._read(self.files.sources, self._raw.get(self.files.sources))
         if doc is None:
             return None
         report = self.sources_report = _FileReport(self.files.sources, doc, self.problems)
@@ -356,7 +367,7 @@ class _Checker:
     # -- framework.yaml -----------------------------------------------------------------
 
     def _framework(self, sources: dict[str, Source] | None) -> Framework | None:
-        doc = self._read(self.files.framework)
+        doc = self._read(self.files.framework, self._raw.get(self.files.framework))
         if doc is None:
             return None
         report = _FileReport(self.files.framework, doc, self.problems)
@@ -556,10 +567,11 @@ class _Checker:
     ) -> list[Country | None]:
         """Every country file's outcome, in file order, its problems and sources recorded.
 
-        Parsing and checking a file takes ~5 ms, sending its outcome between processes a
+        Parsing and checking a file takes ~2 ms, sending its outcome between processes a
         tenth of that: with enough files to check (not in the cache), a forked child checks
         half of them meanwhile (scorecard.parallel). The outcomes are merged in file order,
         so the problems and the Dataset are exactly those of checking one file after another.
+        Each file is read once, for its key; its check parses those bytes (_key_bytes).
         """
         paths = self.files.countries
         keys = self.country_keys = {path: self._cache_key(path) for path in paths}
@@ -596,6 +608,7 @@ class _Checker:
         sources: dict[str, Source] | None,
     ) -> _Outcome:
         """Check one country file, or take its outcome from the cache if nothing changed."""
+        raw = self._raw.pop(path, None)  # what its key was made of
         if key:
             hit = self.store.get(key)  # type: ignore[union-attr]
             if hit is not None:
@@ -603,7 +616,7 @@ class _Checker:
         elsewhere = self.problems, self.used_sources
         self.problems, self.used_sources = [], set()  # this file's own, while it is checked
         try:
-            country = self._check_country(path, framework, sources)
+            country = self._check_country(path, framework, sources, raw)
             outcome = (self.problems, self.used_sources, country)
         finally:
             self.problems, self.used_sources = elsewhere
@@ -619,30 +632,44 @@ class _Checker:
             self.today.isoformat(),
             self.codes_key,
             str(Path.cwd()),  # problems name files relative to it
-            str(self.files.root.resolve()),
-            self.files.framework.read_bytes(),
-            self.files.sources.read_bytes(),
+            str(self._root),
+            *(
+                self._raw.get(p) or p.read_bytes()
+                for p in (self.files.framework, self.files.sources)
+            ),
         )
 
     def _cache_key(self, path: Path) -> str:
         if not self.cache_context:
             return ""
         try:
-            with path.open("rb") as file:
-                raw = file.read(MAX_FILE_BYTES + 1)  # never more (see load.read_yaml)
+            raw = self._key_bytes(path)
         except OSError:
             return ""  # reported by the check itself
+        return "" if raw is None else digest(self.cache_context, str(path), raw)
+
+    def _key_bytes(self, path: Path) -> bytes | None:
+        """`path`'s bytes, for a cache key, kept for its check (_read); None when over the
+        size limit (the check says so). Raises OSError when the file cannot be read."""
+        with path.open("rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)  # never more (see load.read_yaml)
         if len(raw) > MAX_FILE_BYTES:
-            return ""
-        return digest(self.cache_context, str(path), raw)
+            return None
+        self._raw[path] = raw
+        return raw
 
     def _check_country(
-        self, path: Path, framework: Framework | None, sources: dict[str, Source] | None
+        self,
+        path: Path,
+        framework: Framework | None,
+        sources: dict[str, Source] | None,
+        raw: bytes | None = None,
     ) -> Country | None:
-        doc = self._read(path)
+        shown = display_path(path)
+        doc = self._read(path, raw, shown)
         if doc is None:
             return None
-        report = _FileReport(path, doc, self.problems)
+        report = _FileReport(path, doc, self.problems, shown)
         structure_ok = _schema_check(report, "country.schema.json")
         data = doc.data if isinstance(doc.data, dict) else {}
         errors_before = self._error_count()
@@ -887,7 +914,7 @@ class _Checker:
             return
         report = self.sources_report
         if report is None:  # the sources came from the cache: read again for the lines
-            doc = self._read(self.files.sources)
+            doc = self._read(self.files.sources, self._raw.get(self.files.sources))
             if doc is None:  # pragma: no cover - read without a problem moments ago
                 return
             report = _FileReport(self.files.sources, doc, self.problems)
@@ -899,8 +926,12 @@ class _Checker:
                 key=True,
             )
 
-    def _read(self, path: Path) -> Document | None:
-        if not path.resolve().is_relative_to(self.files.root.resolve()):
+    def _read(
+        self, path: Path, raw: bytes | None = None, shown: str | None = None
+    ) -> Document | None:
+        """The Document of a YAML file of the data folder (`raw`: its bytes, if read for
+        its key; `shown`: its display_path, if made); None after recording why not."""
+        if not path.resolve().is_relative_to(self._root):
             self.problems.append(
                 Problem(
                     display_path(path),
@@ -913,7 +944,7 @@ class _Checker:
                 )
             )
             return None
-        return read_yaml(path, self.problems)
+        return read_yaml(path, self.problems, raw, shown)
 
     def _error_count(self) -> int:
         return sum(p.severity is Severity.ERROR for p in self.problems)

@@ -75,6 +75,46 @@ def test_an_edited_file_is_checked_again(data, store):
     assert len(entries(store)) == 5
 
 
+def test_a_file_saved_during_the_check_is_checked_as_it_was_hashed(data, store, monkeypatch):
+    """A save between the reading of a file for its key and its check: the outcome kept
+    under the key is that of the bytes hashed, never of the file as saved meanwhile (which
+    a later build of the first bytes would take from the cache)."""
+    fra = data / "countries/FRA.yaml"
+    make_key = validate._Checker._cache_key
+
+    def key_then_save(self, path):
+        key = make_key(self, path)
+        if path == fra:
+            edit(fra, "value: 90\n", "value: 91\n")
+        return key
+
+    monkeypatch.setattr(validate._Checker, "_cache_key", key_then_save)
+    during = outcome(data, store)
+    monkeypatch.undo()
+    edit(fra, "value: 91\n", "value: 90\n")
+    assert during == outcome(data, None)  # the bytes hashed, checked
+    assert outcome(data, store) == during  # and kept under their key
+    edit(fra, "value: 90\n", "value: 91\n")
+    assert outcome(data, store) == outcome(data, None) != during
+
+
+def test_a_country_file_is_read_once_a_build(data, store, monkeypatch):
+    opened: list[str] = []
+    real_open = Path.open
+
+    def counting_open(self, *args, **kwargs):
+        opened.append(self.name)
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", counting_open)
+    outcome(data, store)  # every file hashed for its key, then checked
+    countries = [path.name for path in (data / "countries").glob("*.yaml")]
+    assert len(countries) == 3
+    assert sorted(n for n in opened if n.endswith(".yaml")) == sorted(
+        ["framework.yaml", "sources.yaml", *countries]
+    )
+
+
 @pytest.mark.parametrize("changed", ["framework.yaml", "sources.yaml"])
 def test_a_changed_framework_or_registry_checks_every_country_again(data, store, changed):
     outcome(data, store)
