@@ -41,13 +41,15 @@ def main(argv: list[str] | None = None, leave: bool = False) -> int:
                 print(f"ok: {len(dataset.countries)} countries")
                 return finish(0, leave)
             results = pipeline.compute(paths, country_codes=codes)
-            files = pipeline.render(results, paths, load_config(REPO))
-            pipeline.write(paths.out, files)
+            output = pipeline.render(results, paths, load_config(REPO))
+            pipeline.write(paths.out, output)
     except ScorecardError as exc:
         for problem in exc.problems:
             print(problem.format(), file=sys.stderr)
         return 1
-    print(f"built {args.out}: {len(results.dataset.countries)} countries, {len(files)} files")
+    print(
+        f"built {args.out}: {len(results.dataset.countries)} countries, {len(output.files)} files"
+    )
     return finish(0, leave)  # as build.py does: the process ends here, its objects not freed
 
 

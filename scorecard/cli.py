@@ -184,8 +184,8 @@ def _build(
         status = _report(results.warnings, paths, strict=args.strict)
         if status != EXIT_OK:
             return status
-        files = pipeline.render(results, paths, config)
-        written = pipeline.write(paths.out, files)
+        output = pipeline.render(results, paths, config)
+        written = pipeline.write(paths.out, output)
     except ScorecardError as exc:
         return _report(exc.problems, paths)
     except (UnsafePathError, TranslationError) as exc:
@@ -195,7 +195,7 @@ def _build(
         countries = len(results.dataset.countries)
         print(
             f"built {_shown(paths.out)}/ in {elapsed:.2f} s: {countries} countries, "
-            f"{len(files)} files{'' if written else ' (unchanged, not written again)'}; "
+            f"{len(output.files)} files{'' if written else ' (unchanged, not written again)'}; "
             f"{len(results.warnings)} warning(s)"
         )
     return finish(EXIT_OK, leave)

@@ -1,10 +1,13 @@
-"""Rendered pages kept from the previous build, reused where nothing they show has changed.
+"""Pages of the previous build, reused where nothing they show has changed.
 
 Rendering is most of a build once validation and scores come from the cache: a country
 page is ~40 KB of HTML that Jinja assembles from ~2,000 pieces. A page is a function of
 its template context, the templates, the translations, the settings and the code, so each
-page gets a key: a digest of all of them. A build renders only the pages whose key is not
-in the previous build's bundle, and then keeps the bundle of its own pages.
+page gets a key: a digest of all of them. The previous build's pages are the site it
+wrote: its record (scorecard.write, in the cache) keeps each page's key with the output
+folder's listing (sizes, times, inodes), so a build knows which files are still as the
+last one left them and which page each holds. It renders only the pages whose key is not
+among those; the others are linked from the previous site into the new one.
 
 Two kinds of key:
 
@@ -20,7 +23,7 @@ Two kinds of key:
   other pages, the downloads, sitemap.xml and robots.txt) reads across all countries, so
   it is kept as one unit, under the site's key: the results' key (scorecard.resultcache:
   every data file, the code, numpy), the spotlights, the methodology and the environment.
-  When that key is unchanged, every file is: the build takes all its pages from the bundle.
+  When that key is unchanged, every file is: the build takes the whole previous site.
 
 The environment: the templates (every file's bytes), the language and its catalogue, the
 settings (pyproject.toml's [tool.scorecard] and the command line's), the package's code and
@@ -28,12 +31,12 @@ data files, and the versions of Jinja, MarkupSafe, Markdown and nh3.
 
 A key is a SHA-256 of a pickle made for hashing only: "fast" mode (no memo, so the same
 values give the same bytes whatever objects they share) and model objects replaced by what
-identifies them (a Country by its file's key, an Indicator by its id). The bundle is one
-entry per output folder in the cache (scorecard.cache) under `pages/`, a private folder
-(its pages go into the site as they are), read with an unpickler that allows no classes
-at all (it holds only dicts, strings and bytes) and checked for the shape it was saved
-with: a tampered or damaged bundle is an empty one. tests/test_pagecache.py builds with and
-without it after each kind of change and compares every byte.
+identifies them (a Country by its file's key, an Indicator by its id). A file of the
+previous site that was changed, removed or replaced since it was written (its size, times
+or inode differ from the record's) is not reused, nor is anything when the record is
+damaged or missing (the cache off, the folder new): those pages are rendered again.
+tests/test_pagecache.py builds with and without the cache after each kind of change and
+compares every byte.
 """
 
 from __future__ import annotations
@@ -54,17 +57,20 @@ from .cache import Store, code_version, default_store, digest
 from .config import Config
 from .i18n import catalogue_path
 from .model import Country, Dataset, Framework, Indicator, Layer, Observation, Pillar, Source
+from .write import previous_keys, safe_join
 
 if TYPE_CHECKING:
     from .pipeline import Paths
 
 _LIBRARIES = ("jinja2", "markupsafe", "markdown", "nh3")
-SITE = "site "  # the prefix of the site's key in a bundle (country pages' keys are bare)
-COMMON = "common"  # what every key in a bundle holds (see PageCache)
+SITE = "site "  # the prefix of the site's key (country pages' keys are bare digests)
+WRITTEN = "written"  # the cache's kind of entry for written sites' records (pipeline.write)
 
 
 class PageCache:
-    """The previous build's pages for one output folder, and this build's.
+    """The keys of the pages the last build wrote into the output folder that are still as
+    it left them (scorecard.write keeps them with the folder's listing), and the keys this
+    build gives its own.
 
     `environment`: the rendering environment's key (environment_key); `site_key`: the key
     of every file but the country pages, "" when the data's key is unknown.
@@ -72,65 +78,40 @@ class PageCache:
 
     def __init__(
         self,
-        store: Store | None,
         out: Path,
+        previous: dict[str, str],
+        complete: bool = False,
         environment: str = "",
         site_key: str = "",
-        context: str = "",
     ):
-        self.store = store
-        self.name = digest("pages", str(out.resolve()))
-        self.previous: dict[str, Any] = _read(store, self.name) if store is not None else {}
-        # Every key holds the environment and the validation context: when either changed,
-        # no page can be reused, and the previous bundle need not stay in memory.
-        common = digest(environment, context)
-        if self.previous.get(COMMON) != common:
-            self.previous = {}
-        self.current: dict[str, Any] = {COMMON: common}
+        self.out = out.absolute()
+        self.previous = previous  # site path -> key, of the files as the last build left them
+        self.complete = complete  # whether every file it gave a key still is
         self.environment = environment
         self.site_key = site_key
 
-    def get(self, key: str) -> Any | None:
-        """What the previous build kept under `key` (kept again for the next), or None."""
-        found = self.previous.get(key)
-        if found is not None:
-            self.current[key] = found
-        return found
+    def has(self, path: str, key: str) -> bool:
+        """Whether the page the last build wrote at `path` had `key`, and is still there."""
+        return bool(key) and self.previous.get(path) == key
 
-    def has(self, key: str) -> bool:
-        """Whether the previous build kept something under `key`."""
-        return key in self.previous
+    def kept(self, path: str) -> Path:
+        """The page the last build wrote at `path` (see has): write.write_site links it
+        into the new site."""
+        return safe_join(self.out, path)
 
-    def keep(self, key: str, value: Any) -> None:
-        self.current[key] = value
+    @property
+    def site_file_key(self) -> str:
+        """The key of every file but the country pages: the site's key; "" when unknown."""
+        return SITE + self.site_key if self.site_key else ""
 
-    def whole_site(self) -> dict[str, bytes] | None:
-        """Every file the previous build rendered, if it had this site key (then every page
-        is the same), else None."""
-        found = self.get(SITE + self.site_key) if self.site_key else None
-        if found is None:
+    def whole_site(self) -> dict[str, Path] | None:
+        """Every file the last build gave a key, if it had this site key (then every page
+        is the same) and all of them are as it left them; else None."""
+        if not (self.site_file_key and self.complete):
             return None
-        pages = {path: self.get(key) for path, key in found["countries"].items()}
-        if any(html is None for html in pages.values()):  # a damaged bundle: render instead
+        if self.site_file_key not in self.previous.values():
             return None
-        return {**found["files"], **pages}
-
-    def keep_site(self, files: dict[str, bytes], countries: dict[str, str]) -> None:
-        """Keep every file but the country pages (kept by their own keys) under the site key;
-        `countries`: each country page's key."""
-        if self.site_key:
-            self.current[SITE + self.site_key] = {"files": files, "countries": countries}
-
-    def save(self) -> None:
-        """Keep this build's pages for the next build (the previous bundle is replaced)."""
-        unchanged = self.current.keys() == self.previous.keys()
-        self.previous = {}  # what this build did not reuse can go now
-        if self.store is None:
-            return
-        if unchanged:  # the same bundle: only mark it used (unused entries are removed)
-            self.store.touch(self.name)
-        else:
-            self.store.dump(self.name, self.current)
+        return {path: self.kept(path) for path in self.previous}
 
 
 def for_build(
@@ -138,24 +119,20 @@ def for_build(
 ) -> PageCache | None:
     """The page cache of a build of `dataset` into paths.out; None when the cache is off.
 
-    `store`: where bundles are kept; True for the default (cache.default_store), None or
-    False for none. `serve` passes a cache.Remembering store: the bundle each build saves
-    is then the next one's previous bundle without being read back from disk (~12 ms at
-    200 countries)."""
+    `store`: where the written sites' records are (scorecard.write); True for the default
+    (cache.default_store("written"), where pipeline.write keeps them), None or False for
+    none."""
     if store is True:
-        store = default_store("pages")
+        store = default_store(WRITTEN)
     if not store:
         return None
-    try:  # pages go into the site as they are: like compiled templates, kept private
-        store.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
-        return None
+    previous, complete = previous_keys(paths.out, store)
     environment = environment_key(paths.templates, paths.project_root / "locales", config)
     results = resultcache.key(dataset)
     site = ""
     if results:
         site = digest(environment, results, repr(dataset.spotlights), dataset.methodology)
-    return PageCache(store, paths.out, environment, site, dataset.context)
+    return PageCache(paths.out, previous, complete, environment, site)
 
 
 def environment_key(templates: Path, locales: Path, config: Config) -> str:
@@ -250,40 +227,3 @@ class ValueKeys:
         for iso3 in sorted(self._files):  # the files' keys cover their countries' content
             hasher.update(f"{iso3} {self.country_keys[iso3]}".encode())
         return hasher.hexdigest()
-
-
-def _read(store: Store, name: str) -> dict[str, Any]:
-    found = store.get(name, _Unpickler)  # None if missing, truncated, corrupt, tampered with
-    return found if found is not None and _well_formed(found) else {}
-
-
-def _well_formed(bundle: Any) -> bool:
-    """Whether `bundle` has the shape save() gives it (anything else is not reused)."""
-
-    def texts(found: Any, values: type) -> bool:
-        return isinstance(found, dict) and all(
-            isinstance(k, str) and isinstance(v, values) for k, v in found.items()
-        )
-
-    if not texts(bundle, object):
-        return False
-    for key, value in bundle.items():
-        if key == COMMON:
-            shaped = isinstance(value, str)
-        elif key.startswith(SITE):
-            shaped = (
-                isinstance(value, dict)
-                and value.keys() == {"files", "countries"}
-                and texts(value["files"], bytes)
-                and texts(value["countries"], str)
-            )
-        else:
-            shaped = isinstance(value, bytes)
-        if not shaped:
-            return False
-    return True
-
-
-class _Unpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the page cache")

@@ -30,7 +30,7 @@ from .config import Config
 from .errors import Problem
 from .model import Country, Dataset, Framework
 from .validate import load_dataset
-from .write import Content, static_files, write_site
+from .write import Output, static_files, write_site
 
 if TYPE_CHECKING:  # imported only where the runs are made: it imports numpy
     from . import sensitivity
@@ -446,33 +446,35 @@ def render(
     first: Collection[str] = (),
     ahead: Callable[[dict[str, bytes]], None] | None = None,
     store: Store | bool | None = True,
-) -> dict[str, Content]:
-    """Every file of the site, in memory (relative path -> bytes or a file to copy).
+) -> Output:
+    """Every file of the site (relative path -> bytes, or a file to copy: the pages the
+    previous build wrote that did not change, and the static files), with the page
+    cache's keys.
 
     `first`, `ahead`: pages to make before the others and hand to `ahead` as soon as they
     are made (`serve`'s open and edited pages; see site._Renderer.render). `store`: where
-    the previous build's pages are kept (see pagecache.for_build).
+    the written sites' records are (see pagecache.for_build).
     """
     pages = pagecache.for_build(results.dataset, paths, config, store)
     if pages is not None:
         previous = pages.whole_site()
         if previous is not None:  # nothing any page shows changed since the last build
-            pages.save()
-            return {**static_files(paths.static), **previous}
+            return Output({**static_files(paths.static), **previous}, dict(pages.previous))
     from .site import render_site  # the templates and their libraries load only to render
 
     return render_site(results, paths, config, pages, first=first, ahead=ahead)
 
 
-def write(out: Path, files: dict[str, Content]) -> bool:
-    """write.write_site, remembering the site written (in the cache, scorecard.cache): a
-    build that changed nothing writes nothing. Returns whether anything was written."""
-    return write_site(out, files, default_store("written"))
+def write(out: Path, output: Output) -> bool:
+    """write.write_site, remembering the site written and its pages' keys (in the cache,
+    scorecard.cache): a build that changed nothing writes nothing, and the next build
+    reuses the pages that did not change. Returns whether anything was written."""
+    return write_site(out, output.files, default_store(pagecache.WRITTEN), output.keys)
 
 
-def build(paths: Paths, config: Config) -> tuple[Results, dict[str, Content]]:
+def build(paths: Paths, config: Config) -> tuple[Results, Output]:
     """Compute and render everything, then replace the output folder in one step."""
     results = compute(paths)
-    files = render(results, paths, config)
-    write(paths.out, files)
-    return results, files
+    output = render(results, paths, config)
+    write(paths.out, output)
+    return results, output

@@ -139,7 +139,6 @@ class Builder:
         self._results: pipeline.Results | None = None
         self._kept = pipeline.Kept()  # unchanged countries are not scored or ranked again
         self._validated = remembering_store("countries")  # nor read and checked again
-        self._pages = remembering_store("pages")  # the last build's pages, not read back
         self._data_roots = [paths.data.resolve(), SCHEMA_DIR.resolve()]
         self._countries = (paths.data / "countries").resolve()
 
@@ -190,15 +189,14 @@ class Builder:
                 if self._validated is not None:
                     dataset = self._results.dataset
                     self._validated.keep_only([*dataset.country_keys.values(), dataset.shared_key])
-            files = pipeline.render(
+            output = pipeline.render(
                 self._results,
                 self.paths,
                 self.config,
                 first=first,
                 ahead=write_ahead,
-                store=self._pages,
             )
-            pipeline.write(self.paths.out, files)
+            pipeline.write(self.paths.out, output)
         except ScorecardError as exc:
             return Outcome(False, self._problem_lines(exc.problems), exc.problems)
         except jinja2.TemplateError as exc:
@@ -209,7 +207,7 @@ class Builder:
             message = f"error: the build failed: {type(exc).__name__}: {exc}"
             return Outcome(False, [message], detail=traceback.format_exc())
         warnings = self._results.warnings
-        return Outcome(True, [], warnings, len(files), time.perf_counter() - started)
+        return Outcome(True, [], warnings, len(output.files), time.perf_counter() - started)
 
     def _touches_data(self, changed: Collection[Path]) -> bool:
         return not changed or any(

@@ -40,7 +40,7 @@ from .views import (
     indicator_rows,
     site_view,
 )
-from .write import Content, static_files
+from .write import Content, Output, static_files
 
 COMPARE_DEFAULT = ("KOR", "JPN", "FRA")
 
@@ -96,10 +96,10 @@ def render_site(
     *,
     first: Collection[str] = (),
     ahead: Callable[[dict[str, bytes]], None] | None = None,
-) -> dict[str, Content]:
-    """Every file of the site (relative path -> bytes, or a file to copy); with `pages`,
-    the pages whose inputs did not change come from the previous build. `first`, `ahead`:
-    see _Renderer.render."""
+) -> Output:
+    """Every file of the site (relative path -> bytes, or a file to copy) and, with
+    `pages`, their keys; the pages whose inputs did not change are the previous build's
+    files (pagecache.PageCache.kept). `first`, `ahead`: see _Renderer.render."""
     return _Renderer(results, paths, config, config.language, pages).render(first, ahead)
 
 
@@ -133,16 +133,17 @@ class _Renderer:
 
     def render(
         self, first: Collection[str] = (), ahead: Callable[[dict[str, bytes]], None] | None = None
-    ) -> dict[str, Content]:
-        """Every file. Pages whose inputs did not change since the previous build come from
-        its bundle (scorecard.pagecache). On two processors a forked child makes the
-        downloads (and writes the result cache's new entry) while this process makes the
-        other pages, then both make country pages until none are left
-        (scorecard.parallel.fork_sharing).
+    ) -> Output:
+        """Every file, with the page cache's keys. Pages whose inputs did not change since
+        the previous build are its files, left where they are (scorecard.pagecache). On two
+        processors a forked child makes the downloads (and writes the result cache's new
+        entry) while this process makes the other pages, then both make country pages
+        until none are left (scorecard.parallel.fork_sharing).
 
         `first` (site paths) with `ahead`: those pages are made before any other and given
-        to `ahead` as soon as they are (`serve` writes the open and edited pages at once);
-        the files returned are the same either way.
+        to `ahead` as soon as they are (`serve` writes the open and edited pages at once;
+        those the previous build wrote unchanged are on disk already, and not given); the
+        files returned are the same either way.
         """
         self.files.update(static_files(self.paths.static))
         made: dict[str, tuple[str, str, bytes | None]] = {}  # country pages made ahead
@@ -164,8 +165,8 @@ class _Renderer:
 
         # The view and the country pages' common key are made after the fork, by each
         # process as it needs them: at 1,000 countries the view takes ~0.2 s, which the
-        # child's downloads hide. Pages from the bundle come back as None: this process
-        # has them already.
+        # child's downloads hide. Pages the previous build wrote unchanged come back as
+        # None: they stay where they are.
         downloads, pages = parallel.fork_sharing(
             [c.iso3 for c in self.results.dataset.countries if country_path(c.iso3) not in made],
             lambda iso3: self._country_page(self.view.country(iso3)),
@@ -177,17 +178,15 @@ class _Renderer:
             self._keep_country(*made[country_path(country.iso3)])
         self.files.update(downloads)
         self._meta_files()
-        if self.pages_cache is not None:
-            self.pages_cache.keep_site(
-                {
-                    path: content
-                    for path, content in self.files.items()
-                    if isinstance(content, bytes) and path not in self._country_keys
-                },
-                self._country_keys,
+        keys = dict(self._country_keys)
+        site_key = self.pages_cache.site_file_key if self.pages_cache is not None else ""
+        if site_key:  # every other file made here is the same for the same site key
+            keys.update(
+                (path, site_key)
+                for path, content in self.files.items()
+                if isinstance(content, bytes) and path not in keys
             )
-            self.pages_cache.save()
-        return self.files
+        return Output(self.files, keys)
 
     def _compile_while_computing(self) -> None:
         """Compile templates while the Monte Carlo runs are still being made in a child
@@ -213,8 +212,7 @@ class _Renderer:
             elif path in others:
                 self._ahead[path] = others[path]()
         given = dict(self._ahead)
-        for path, key, html in made.values():
-            given[path] = self._bundled(key) if html is None else html
+        given.update((path, html) for path, _, html in made.values() if html is not None)
         if given:
             ahead(given)
         return made
@@ -239,21 +237,14 @@ class _Renderer:
         return self.view.for_country_pages()
 
     def _keep_country(self, path: str, key: str, html: bytes | None) -> None:
-        """Keep a country page; None: the previous build's page under `key`."""
+        """Keep a country page; None: the page the previous build wrote, unchanged."""
         if html is None:
-            html = self._bundled(key)
-        self._keep(path, html)
+            assert self.pages_cache is not None  # None comes only from the page cache
+            self._keep(path, self.pages_cache.kept(path))
+        else:
+            self._keep(path, html)
         if key:
             self._country_keys[path] = key
-            if self.pages_cache is not None:
-                self.pages_cache.keep(key, html)
-
-    def _bundled(self, key: str) -> bytes:
-        """The previous build's page under `key` (a country page came back as None)."""
-        assert self.pages_cache is not None  # None comes only from the bundle
-        html = self.pages_cache.get(key)
-        assert html is not None
-        return html
 
     def _pages(self) -> None:
         """Every page but the country pages (those made ahead come from `self._ahead`)."""
@@ -346,7 +337,7 @@ class _Renderer:
 
     def _country_page(self, country: CountryView) -> tuple[str, str, bytes | None]:
         """(path, key, HTML); HTML None when the previous build's page under the same key is
-        reused (it is in the page cache's bundle)."""
+        reused (the previous build wrote it, and it is still as it was written)."""
         path = country_path(country.iso3)
         series = self._radar_series(country)
         # The page's key covers the view `c` and the framework (the context key, its
@@ -367,7 +358,7 @@ class _Renderer:
                 pass
             else:
                 key = digest(self._country_globals_key, own)
-                if self.pages_cache.has(key):
+                if self.pages_cache.has(path, key):
                     return path, key, None
         html = self._html(
             path,
@@ -391,7 +382,7 @@ class _Renderer:
             cell = self._source_cells[source] = macros.source_cell(source)  # type: ignore[attr-defined]
         return cell
 
-    def _keep(self, path: str, html: bytes, listed: bool = True) -> None:
+    def _keep(self, path: str, html: Content, listed: bool = True) -> None:
         self.files[path] = html
         if listed:
             self.pages.append(path)

@@ -3,6 +3,11 @@
 A build that fails, or is killed, at any moment leaves either the previous site or the
 new one in place, never a mix. Leftover temporary folders from killed builds are removed
 by the next build (unless another build still holds them).
+
+With a record (in the cache), a write remembers what it put in the folder: each file's
+size, times and inode, and the keys of the pages (scorecard.pagecache). The next build
+then knows which files are still as it left them, and of those, which page each holds:
+an unchanged page is linked into the new site instead of being made and written again.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any, TypeGuard
 
 from .cache import Store, digest
 
@@ -26,6 +33,15 @@ except ImportError:  # pragma: no cover - Windows: no stale-folder cleanup
 Content = bytes | Path  # bytes to write, or a file to copy
 
 
+@dataclass
+class Output:
+    """What a build writes: each file (relative POSIX path -> content) and, for the files
+    the page cache identifies, their key (see write_site)."""
+
+    files: dict[str, Content]
+    keys: dict[str, str] = field(default_factory=dict)
+
+
 # Present in every site this tool writes; an existing folder without it is never replaced.
 MARKER = "data/scores.json"
 OLD_SITE = "site"  # where the fallback swap parks the old site, inside a temporary folder
@@ -35,20 +51,31 @@ class UnsafePathError(ValueError):
     """A path that would land outside the output folder, or an output folder not ours."""
 
 
-def write_site(out: Path, files: Mapping[str, Content], record: Store | None = None) -> bool:
+def write_site(
+    out: Path,
+    files: Mapping[str, Content],
+    record: Store | None = None,
+    keys: Mapping[str, str] | None = None,
+) -> bool:
     """Replace the folder `out` with exactly `files` (relative POSIX path -> content).
+
+    A file to copy that is `out`'s own file at the same path (a page the last write put
+    there, unchanged: previous_keys) is linked into the new site, not copied.
 
     With `record`, a store to remember the written site in: when `out` still holds what
     the last write put there (no file added, removed or modified since: sizes, times and
-    inodes, as git tells whether a file changed) and `files` are the same bytes and the
-    same copied files, nothing is written. Returns whether anything was.
+    inodes, as git tells whether a file changed) and `files` are the same, nothing is
+    written. Files are the same when they are the same bytes, the same copied files (by
+    size and time) or, for those in `keys`, have the same key (a page cache key, which
+    stands for the page's bytes). Returns whether anything was written.
     """
     out = out.absolute()
     check_replaceable(out)
+    keys = keys or {}
     targets = {rel: safe_join(out, rel) for rel in files}  # refuse bad paths before writing
     out.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(out)
-    written = _content_key(files) if record is not None else ""
+    written = _content_key(files, keys) if record is not None else ""
     if record is not None and _holds(out, written, record):
         return False
     with _staging(out) as staging:
@@ -59,14 +86,39 @@ def write_site(out: Path, files: Mapping[str, Content], record: Store | None = N
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
             content = files[rel]
-            if isinstance(content, Path):
+            if content == targets[rel]:
+                _link(content, target)  # type: ignore[arg-type]
+            elif isinstance(content, Path):
                 shutil.copyfile(content, target)
             else:
                 target.write_bytes(content)
         _swap(staging, out)
     if record is not None:
-        record.put(_record_name(out), (written, _listing(out)))
+        kept = {rel: keys[rel] for rel in files if rel in keys}
+        record.put(_record_name(out), (written, _listing(out), kept))
     return True
+
+
+def previous_keys(out: Path, record: Store | None) -> tuple[dict[str, str], bool]:
+    """The keys the last write into `out` was given (write_site's `keys`: path -> key) of
+    the files still as it left them, and whether all of them are."""
+    found = record.get(_record_name(out.absolute())) if record is not None else None
+    if not _well_formed(found):
+        return {}, False
+    _, listing, keys = found
+    then = {entry[0]: entry for entry in listing}
+    now = {entry[0]: entry for entry in _listing(out.absolute()) or []}
+    intact = {rel: key for rel, key in keys.items() if rel in then and now.get(rel) == then[rel]}
+    return intact, len(intact) == len(keys)
+
+
+def _link(source: Path, target: Path) -> None:
+    """`source` at `target` too: a hard link (nothing copied, and an unchanged page keeps
+    its time for tools that compare times), or a copy where the file system has none."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def _record_name(out: Path) -> str:
@@ -77,29 +129,49 @@ def _holds(out: Path, written: str, record: Store) -> bool:
     """Whether `out` is as the last write with this content left it."""
     previous = record.get(_record_name(out))
     return (
-        isinstance(previous, tuple)
-        and len(previous) == 2
+        _well_formed(previous)
         and previous[0] == written
         and previous[1] == _listing(out)  # listed only when the files are the same
     )
 
 
-def _content_key(files: Mapping[str, Content]) -> str:
-    """A digest of what would be written: every path with its bytes, or with the size and
-    time of the file it copies."""
+Listing = list[tuple[str, int, int, int, int]]  # see _listing
+Record = tuple[str, Listing, dict[str, str]]  # content key, listing, keys
+
+
+def _well_formed(record: Any) -> TypeGuard[Record]:
+    """Whether `record` has the shape write_site gives it (anything else is no record)."""
+    return (
+        isinstance(record, tuple)
+        and len(record) == 3
+        and isinstance(record[0], str)
+        and isinstance(record[1], list)
+        and all(isinstance(entry, tuple) and len(entry) == 5 for entry in record[1])
+        and isinstance(record[2], dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in record[2].items())
+    )
+
+
+def _content_key(files: Mapping[str, Content], keys: Mapping[str, str]) -> str:
+    """A digest of what would be written: every path with its key (given), the size and
+    time of the file it copies, or its bytes."""
     parts: list[bytes | str] = []
     for rel in sorted(files):
         found = files[rel]
-        if isinstance(found, Path):
+        if rel in keys:
+            parts += [rel, "key", keys[rel]]
+        elif isinstance(found, Path):
             stat = found.stat()
-            parts += [rel, f"copy {found} {stat.st_size} {stat.st_mtime_ns}"]
+            parts += [rel, "copy", f"{found} {stat.st_size} {stat.st_mtime_ns}"]
         else:
-            parts += [rel, found]
+            parts += [rel, "bytes", found]
     return digest(*parts)
 
 
-def _listing(out: Path) -> list[tuple[str, int, int, int]] | None:
-    """Every folder and file under `out`, with its size, time and inode; None if absent."""
+def _listing(out: Path) -> Listing | None:
+    """Every folder and file under `out`, with its size, times (modified, changed) and
+    inode; None if absent. The change time moves with any write, even one that puts the
+    modification time back, and nothing can set it."""
     if not out.is_dir():
         return None
     found = []
@@ -108,7 +180,15 @@ def _listing(out: Path) -> list[tuple[str, int, int, int]] | None:
         for name in sorted(names) + folders:
             path = os.path.join(folder, name)
             stat = os.stat(path)
-            found.append((os.path.relpath(path, out), stat.st_size, stat.st_mtime_ns, stat.st_ino))
+            found.append(
+                (
+                    os.path.relpath(path, out),
+                    stat.st_size,
+                    stat.st_mtime_ns,
+                    stat.st_ino,
+                    stat.st_ctime_ns,
+                )
+            )
     return found
 
 

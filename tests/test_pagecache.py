@@ -18,7 +18,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from scorecard import cache, pagecache, parallel, pipeline, resultcache, site
+from scorecard import cache, pagecache, parallel, pipeline, resultcache, site, write
 from scorecard.config import Config
 from scorecard.model import Country, Observation, Source
 
@@ -200,45 +200,27 @@ def test_a_country_page_reads_only_what_its_key_holds(project):
         project.build()
 
 
+def record(project: Project) -> Path:
+    """The cache's record of what the last build wrote into site/ (scorecard.write)."""
+    (found,) = (project.root.parent / "cache" / "written").iterdir()
+    return found
+
+
 @pytest.mark.parametrize(
     "damage",
     [
         b"",
         b"not a pickle",
         b"\x80\x05\x95truncated",
-        pickle.dumps(["not", "a", "dict"]),
-        pickle.dumps({"common": 1}),
-        pickle.dumps({"a page": "text, not bytes"}),
-        pickle.dumps({"site x": {"files": {"index.html": "text"}, "countries": {}}}),
-        pickle.dumps({"site x": {"files": {}}}),
+        pickle.dumps(["not", "a", "tuple"]),
+        pickle.dumps(("key", [])),  # a record without keys
+        pickle.dumps(("key", [], {"index.html": 1})),
+        pickle.dumps(("key", [("index.html", 1)], {})),
     ],
 )
-def test_a_damaged_bundle_is_rendered_again(project, damage):
-    (bundle,) = (project.root.parent / "cache" / "pages").iterdir()
-    bundle.write_bytes(damage)
+def test_a_damaged_record_renders_every_page_again(project, damage):
+    record(project).write_bytes(damage)
     assert len(countries(project.same_as_rendered())) == COUNTRY_PAGES
-    assert len(bundle.read_bytes()) > 100_000  # written again
-
-
-def test_serve_s_remembering_store_gives_the_next_build_its_bundle_from_memory(project):
-    store = cache.remembering_store("pages")
-    paths = replace(project.paths, out=project.root / "site")
-
-    def build() -> dict[str, bytes]:
-        project.rendered.clear()
-        files = pipeline.render(pipeline.compute(paths), paths, DEFAULT, store=store)
-        pipeline.write(paths.out, files)
-        return tree(paths.out)
-
-    build()  # the fixture's bundle, read from the disk, is kept in memory
-    (bundle,) = (project.root.parent / "cache" / "pages").iterdir()
-    bundle.unlink()
-    edit_a_value(project.root)
-    built = build()
-    rendered = countries(project.rendered)
-    assert "countries/KOR/index.html" in rendered and len(rendered) < COUNTRY_PAGES
-    assert built == project.build(cached=False)
-    assert len(bundle.read_bytes()) > 100_000  # this build's bundle, on the disk for the next
 
 
 class _Exploit:
@@ -246,26 +228,67 @@ class _Exploit:
         return (os.system, ("touch pwned",))
 
 
-def test_a_bundle_cannot_run_code(project):
-    (bundle,) = (project.root.parent / "cache" / "pages").iterdir()
-    bundle.write_bytes(pickle.dumps({"x": _Exploit()}))
+def test_a_record_cannot_run_code(project):
+    record(project).write_bytes(pickle.dumps(("key", [], {"x": _Exploit()})))
     project.same_as_rendered()
     assert not (project.root / "pwned").exists()
 
 
-def test_the_bundles_folder_is_private(project):
-    assert (project.root.parent / "cache" / "pages").stat().st_mode & 0o777 == 0o700
+def test_an_unchanged_page_is_linked_into_the_new_site_not_written_again(project):
+    site = project.root / "site"
+    before = {p.parent.name: p.stat() for p in (site / "countries").glob("*/index.html")}
+    edit_a_value(project.root)
+    rendered = countries(project.same_as_rendered())
+    after = {p.parent.name: p.stat() for p in (site / "countries").glob("*/index.html")}
+    assert after.keys() == before.keys()
+    for iso3, stat in after.items():
+        made = f"countries/{iso3}/index.html" in rendered
+        assert (stat.st_ino == before[iso3].st_ino) is not made, iso3
+        assert stat.st_nlink == 1  # the old site's name is gone
+        if not made:
+            assert stat.st_mtime_ns == before[iso3].st_mtime_ns
 
 
-def test_a_bundle_of_the_wrong_shape_is_not_used(tmp_path):
-    store = cache.Store(tmp_path / "cache")
-    first = pagecache.PageCache(store, tmp_path / "site")
-    first.keep("page", b"<p>kept</p>")
-    first.save()
-    assert pagecache.PageCache(store, tmp_path / "site").get("page") == b"<p>kept</p>"
-    first.current["page"] = 42  # type: ignore[assignment]
-    first.save()
-    assert pagecache.PageCache(store, tmp_path / "site").previous == {}
+@pytest.mark.parametrize(
+    "meddle",
+    [
+        lambda page: page.write_bytes(page.read_bytes().replace(b"<h1>", b"<h2>", 1)),
+        lambda page: os.utime(
+            page, ns=(0, page.stat().st_mtime_ns), follow_symlinks=False
+        ),  # nothing else changed: the change time still tells
+        lambda page: page.unlink(),
+    ],
+)
+def test_a_page_changed_on_disk_is_rendered_again(project, meddle):
+    page = project.root / "site" / "countries" / "JPN" / "index.html"
+    stat = page.stat()
+    meddle(page)
+    if page.exists() and page.stat().st_size == stat.st_size:  # same size, same time
+        os.utime(page, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert countries(project.same_as_rendered()) == ["countries/JPN/index.html"]
+
+
+def test_no_page_is_kept_in_the_cache(project):
+    """The pages are the site's own files: the cache keeps their keys, not a copy."""
+    page = (project.root / "site" / "countries" / "KOR" / "index.html").read_bytes()
+    heading = page[page.index(b"<h1>") : page.index(b"</h1>") + 5]  # rendered, not a template's
+    assert heading.startswith(b"<h1>") and len(heading) > 10
+    kept = [p.read_bytes() for p in (project.root.parent / "cache").rglob("*") if p.is_file()]
+    assert kept and not any(heading in found for found in kept)
+    assert not (project.root.parent / "cache" / "pages").exists()
+
+
+def test_the_keys_of_the_files_still_as_written(tmp_path):
+    store, out = cache.Store(tmp_path / "cache"), tmp_path / "site"
+    files = {"data/scores.json": b"{}", "a/index.html": b"<p>a</p>", "b/index.html": b"<p>b</p>"}
+    keys = {"a/index.html": "key a", "b/index.html": "key b"}
+    assert write.previous_keys(out, store) == ({}, False)  # nothing written yet
+    write.write_site(out, files, store, keys)
+    assert write.previous_keys(out, store) == (keys, True)
+    (out / "b" / "index.html").write_bytes(b"<p>B</p>")
+    assert write.previous_keys(out, store) == ({"a/index.html": "key a"}, False)
+    write.write_site(out, files, None, keys)  # a write without the record: nothing is known
+    assert write.previous_keys(out, store) == ({}, False)
 
 
 def test_without_the_cache_nothing_is_kept(project, monkeypatch, tmp_path):
@@ -331,21 +354,9 @@ def test_library_versions_are_those_installed(library):
     assert pagecache._library_version(library).lower() == f"{library}-{version}.dist-info"
 
 
-def test_a_bundle_of_another_environment_or_context_is_not_even_kept(tmp_path):
-    store = cache.Store(tmp_path / "cache")
-    first = pagecache.PageCache(store, tmp_path / "site", "templates 1", "", "context 1")
-    first.keep("page", b"<p>kept</p>")
-    first.save()
-    same = pagecache.PageCache(store, tmp_path / "site", "templates 1", "", "context 1")
-    assert same.get("page") == b"<p>kept</p>"
-    for environment, context in [("templates 2", "context 1"), ("templates 1", "context 2")]:
-        other = pagecache.PageCache(store, tmp_path / "site", environment, "", context)
-        assert other.previous == {}
-
-
 def test_on_two_processors_too(tmp_path, monkeypatch):
-    """The forked child sends back only the pages it rendered; the rest come from the
-    parent's own copy of the bundle."""
+    """The forked child sends back only the pages it rendered; the others are the
+    previous site's files."""
     root = copy_project(tmp_path, monkeypatch)
     paths = pipeline.Paths.for_project(root)
     pipeline.build(paths, DEFAULT)
@@ -358,9 +369,9 @@ def test_on_two_processors_too(tmp_path, monkeypatch):
 
 def test_pages_made_first_are_those_of_the_build(project):
     """`serve` has the open and edited pages made first (site._Renderer.render): each is
-    made once, before any other, and is the page the build keeps, whether it was rendered
-    (Korea's, after an edit to its narrative; the methodology) or comes from the bundle
-    (Japan's, which the edit does not change)."""
+    made once, before any other, and is the page the build keeps (Korea's, after an edit
+    to its narrative; the methodology). One the previous build wrote unchanged (Japan's,
+    which the edit does not change) is neither made nor given: it is on disk already."""
     edit(
         project.root / "indicators" / "countries" / "KOR.yaml",
         "is the case that started this",
@@ -375,15 +386,20 @@ def test_pages_made_first_are_those_of_the_build(project):
     given: list[dict[str, bytes]] = []
     results = pipeline.compute(project.paths)
     project.rendered.clear()
-    files = pipeline.render(results, project.paths, DEFAULT, first=first, ahead=given.append)
+    files = pipeline.render(results, project.paths, DEFAULT, first=first, ahead=given.append).files
     made = list(project.rendered)
     assert made[:2] == ["countries/KOR/index.html", "methodology/index.html"]
     assert sorted(made) == sorted(set(made))  # nothing made twice
     assert "countries/JPN/index.html" not in made
-    assert len(given) == 1 and sorted(given[0]) == sorted(first - {"no/such/page.html"})
+    assert len(given) == 1
+    assert sorted(given[0]) == ["countries/KOR/index.html", "methodology/index.html"]
     assert all(files[path] == html for path, html in given[0].items())
     assert b"is the case that began this" in given[0]["countries/KOR/index.html"]
+    jpn = files["countries/JPN/index.html"]
+    assert jpn == project.root / "site" / "countries" / "JPN" / "index.html"
     fresh = project.build(cached=False)
-    assert {p: c for p, c in files.items() if isinstance(c, bytes)} == {
-        p: c for p, c in fresh.items() if not p.startswith("assets/")
-    }
+    assert {
+        p: c.read_bytes() if isinstance(c, Path) else c
+        for p, c in files.items()
+        if not p.startswith("assets/")
+    } == {p: c for p, c in fresh.items() if not p.startswith("assets/")}

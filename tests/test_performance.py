@@ -49,8 +49,8 @@ def test_the_200_country_benchmark_data_validates_and_builds(tmp_path):
     years = [len(obs) for c in dataset.countries for obs in c.indicators.values()]
     assert min(years) >= 2 and sum(years) / len(years) > 3
     paths = pipeline.Paths.for_project(REPO, data, tmp_path / "site")
-    _, files = pipeline.build(paths, Config())
-    assert sum(name.startswith("countries/") for name in files) == 200
+    _, output = pipeline.build(paths, Config())
+    assert sum(name.startswith("countries/") for name in output.files) == 200
     first = tree(tmp_path / "site")
     pipeline.build(paths, Config())  # every country from the validation cache this time
     assert tree(tmp_path / "site") == first

@@ -201,6 +201,49 @@ def test_a_changed_file_to_copy_is_written(tmp_path, record):
     assert (out / "assets" / "style.css").read_bytes() == b"p {} "
 
 
+def test_files_with_keys_are_compared_by_key(tmp_path, record):
+    out = tmp_path / "site"
+    keys = {"index.html": "page 1"}
+    write_site(out, SITE, record, keys)
+    changed = {**SITE, "index.html": b"<h1>NEW</h1>\n"}
+    assert write_site(out, changed, record, keys) is False  # the key stands for the bytes
+    assert write_site(out, changed, record, {"index.html": "page 2"}) is True
+    assert tree(out) == changed
+
+
+def test_a_key_and_bytes_that_spell_it_are_not_the_same(tmp_path, record):
+    out = tmp_path / "site"
+    files = {**SITE, "index.html": b"page 1"}
+    write_site(out, files, record)
+    assert write_site(out, files, record, {"index.html": "page 1"}) is True
+
+
+def test_the_output_folder_s_own_file_is_linked_not_copied(tmp_path, record):
+    out = tmp_path / "site"
+    write_site(out, SITE, record)
+    before = (out / "index.html").stat()
+    write_site(out, {**SITE, "index.html": out / "index.html", "a/b/c.txt": b"other"}, record)
+    after = (out / "index.html").stat()
+    assert (after.st_ino, after.st_mtime_ns, after.st_nlink) == (
+        before.st_ino,
+        before.st_mtime_ns,
+        1,
+    )
+    assert tree(out) == {**SITE, "a/b/c.txt": b"other"}
+
+
+def test_a_file_system_without_links_gets_a_copy(tmp_path, record, monkeypatch):
+    out = tmp_path / "site"
+    write_site(out, SITE, record)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("no hard links here")
+
+    monkeypatch.setattr(os, "link", refuse)
+    write_site(out, {**SITE, "index.html": out / "index.html", "a/b/c.txt": b"other"}, record)
+    assert tree(out) == {**SITE, "a/b/c.txt": b"other"}
+
+
 @pytest.mark.parametrize("damage", [b"damaged", pickle.dumps(("one",)), pickle.dumps([1, 2])])
 def test_a_damaged_record_means_writing(tmp_path, record, damage):
     out = tmp_path / "site"
