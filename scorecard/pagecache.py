@@ -57,7 +57,7 @@ from .cache import Store, code_version, default_store, digest
 from .config import Config
 from .i18n import catalogue_path
 from .model import Country, Dataset, Framework, Indicator, Layer, Observation, Pillar, Source
-from .write import previous_keys, safe_join
+from .write import Previous, safe_join
 
 if TYPE_CHECKING:
     from .pipeline import Paths
@@ -69,26 +69,25 @@ WRITTEN = "written"  # the cache's kind of entry for written sites' records (pip
 
 class PageCache:
     """The keys of the pages the last build wrote into the output folder that are still as
-    it left them (scorecard.write keeps them with the folder's listing), and the keys this
-    build gives its own.
+    it left them (scorecard.write keeps them with the folder's listing), and the site key
+    this build gives every file but the country pages.
 
     `environment`: the rendering environment's key (environment_key); `site_key`: the key
-    of every file but the country pages, "" when the data's key is unknown.
+    of every file but the country pages, "" when the data's key is unknown. The record is
+    read, and the folder listed, only when first needed: `serve` makes its edited page
+    before either.
     """
 
-    def __init__(
-        self,
-        out: Path,
-        previous: dict[str, str],
-        complete: bool = False,
-        environment: str = "",
-        site_key: str = "",
-    ):
+    def __init__(self, out: Path, previous: Previous, environment: str = "", site_key: str = ""):
         self.out = out.absolute()
-        self.previous = previous  # site path -> key, of the files as the last build left them
-        self.complete = complete  # whether every file it gave a key still is
+        self._previous = previous
         self.environment = environment
         self.site_key = site_key
+
+    @property
+    def previous(self) -> dict[str, str]:
+        """Site path -> key, of the files still as the last build wrote them."""
+        return self._previous.intact
 
     def has(self, path: str, key: str) -> bool:
         """Whether the page the last build wrote at `path` had `key`, and is still there."""
@@ -107,9 +106,10 @@ class PageCache:
     def whole_site(self) -> dict[str, Path] | None:
         """Every file the last build gave a key, if it had this site key (then every page
         is the same) and all of them are as it left them; else None."""
-        if not (self.site_file_key and self.complete):
-            return None
-        if self.site_file_key not in self.previous.values():
+        site = self.site_file_key
+        if not site or site not in self._previous.written.values():
+            return None  # known without listing the folder
+        if not self._previous.complete:
             return None
         return {path: self.kept(path) for path in self.previous}
 
@@ -126,13 +126,12 @@ def for_build(
         store = default_store(WRITTEN)
     if not store:
         return None
-    previous, complete = previous_keys(paths.out, store)
     environment = environment_key(paths.templates, paths.project_root / "locales", config)
     results = resultcache.key(dataset)
     site = ""
     if results:
         site = digest(environment, results, repr(dataset.spotlights), dataset.methodology)
-    return PageCache(paths.out, previous, complete, environment, site)
+    return PageCache(paths.out, Previous(paths.out, store), environment, site)
 
 
 def environment_key(templates: Path, locales: Path, config: Config) -> str:

@@ -207,8 +207,8 @@ class _Renderer:
         countries = {country_path(c.iso3): c for c in self.view.countries}
         others = self._site_pages()
         for path in sorted(first):
-            if path in countries:
-                made[path] = self._country_page(countries[path])
+            if path in countries:  # made even if unchanged: listing the site would take longer
+                made[path] = self._country_page(countries[path], reuse=False)
             elif path in others:
                 self._ahead[path] = others[path]()
         given = dict(self._ahead)
@@ -335,9 +335,12 @@ class _Renderer:
     def _spotlights(self) -> dict[str, Spotlight]:
         return {s.iso3: s for s in self.results.dataset.spotlights}
 
-    def _country_page(self, country: CountryView) -> tuple[str, str, bytes | None]:
+    def _country_page(
+        self, country: CountryView, reuse: bool = True
+    ) -> tuple[str, str, bytes | None]:
         """(path, key, HTML); HTML None when the previous build's page under the same key is
-        reused (the previous build wrote it, and it is still as it was written)."""
+        reused (the previous build wrote it, and it is still as it was written), unless not
+        to `reuse` it."""
         path = country_path(country.iso3)
         series = self._radar_series(country)
         # The page's key covers the view `c` and the framework (the context key, its
@@ -358,7 +361,7 @@ class _Renderer:
                 pass
             else:
                 key = digest(self._country_globals_key, own)
-                if self.pages_cache.has(path, key):
+                if reuse and self.pages_cache.has(path, key):
                     return path, key, None
         html = self._html(
             path,

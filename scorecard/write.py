@@ -20,6 +20,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeGuard
 
@@ -99,17 +100,49 @@ def write_site(
     return True
 
 
+class Previous:
+    """What the last write into `out` recorded (write_site's `keys`), read when first asked:
+    the keys it was given, and, once the folder is listed, those of the files still as it
+    left them."""
+
+    def __init__(self, out: Path, record: Store | None):
+        self.out = out.absolute()
+        self._record = record
+
+    @cached_property
+    def _found(self) -> Record | None:
+        found = self._record.get(_record_name(self.out)) if self._record is not None else None
+        return found if _well_formed(found) else None
+
+    @property
+    def written(self) -> dict[str, str]:
+        """The keys the last write was given (path -> key), whatever happened since."""
+        return self._found[2] if self._found is not None else {}
+
+    @cached_property
+    def intact(self) -> dict[str, str]:
+        """The keys of the files still as the last write left them (the folder is listed)."""
+        if self._found is None:
+            return {}
+        then = {entry[0]: entry for entry in self._found[1]}
+        now = {entry[0]: entry for entry in _listing(self.out) or []}
+        return {
+            rel: key
+            for rel, key in self.written.items()
+            if rel in then and now.get(rel) == then[rel]
+        }
+
+    @property
+    def complete(self) -> bool:
+        """Whether every file the last write gave a key is as it left it."""
+        return self._found is not None and len(self.intact) == len(self.written)
+
+
 def previous_keys(out: Path, record: Store | None) -> tuple[dict[str, str], bool]:
     """The keys the last write into `out` was given (write_site's `keys`: path -> key) of
     the files still as it left them, and whether all of them are."""
-    found = record.get(_record_name(out.absolute())) if record is not None else None
-    if not _well_formed(found):
-        return {}, False
-    _, listing, keys = found
-    then = {entry[0]: entry for entry in listing}
-    now = {entry[0]: entry for entry in _listing(out.absolute()) or []}
-    intact = {rel: key for rel, key in keys.items() if rel in then and now.get(rel) == then[rel]}
-    return intact, len(intact) == len(keys)
+    previous = Previous(out, record)
+    return previous.intact, previous.complete
 
 
 def _link(source: Path, target: Path) -> None:
