@@ -61,7 +61,7 @@ def write_site(
     """Replace the folder `out` with exactly `files` (relative POSIX path -> content).
 
     A file to copy that is `out`'s own file at the same path (a page the last write put
-    there, unchanged: previous_keys) is linked into the new site, not copied.
+    there, unchanged: Previous) is linked into the new site, not copied.
 
     With `record`, a store to remember the written site in: when `out` still holds what
     the last write put there (no file added, removed or modified since: sizes, times and
@@ -87,12 +87,12 @@ def write_site(
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
             content = files[rel]
-            if content == targets[rel]:
-                _link(content, target)  # type: ignore[arg-type]
-            elif isinstance(content, Path):
-                shutil.copyfile(content, target)
-            else:
+            if isinstance(content, bytes):
                 target.write_bytes(content)
+            elif content == targets[rel]:  # the page already there: unchanged
+                _link(content, target)
+            else:
+                shutil.copyfile(content, target)
         _swap(staging, out)
     if record is not None:
         kept = {rel: keys[rel] for rel in files if rel in keys}
@@ -136,13 +136,6 @@ class Previous:
     def complete(self) -> bool:
         """Whether every file the last write gave a key is as it left it."""
         return self._found is not None and len(self.intact) == len(self.written)
-
-
-def previous_keys(out: Path, record: Store | None) -> tuple[dict[str, str], bool]:
-    """The keys the last write into `out` was given (write_site's `keys`: path -> key) of
-    the files still as it left them, and whether all of them are."""
-    previous = Previous(out, record)
-    return previous.intact, previous.complete
 
 
 def _link(source: Path, target: Path) -> None:

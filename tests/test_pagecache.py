@@ -282,13 +282,18 @@ def test_the_keys_of_the_files_still_as_written(tmp_path):
     store, out = cache.Store(tmp_path / "cache"), tmp_path / "site"
     files = {"data/scores.json": b"{}", "a/index.html": b"<p>a</p>", "b/index.html": b"<p>b</p>"}
     keys = {"a/index.html": "key a", "b/index.html": "key b"}
-    assert write.previous_keys(out, store) == ({}, False)  # nothing written yet
+
+    def previous() -> tuple[dict[str, str], dict[str, str], bool]:
+        found = write.Previous(out, store)
+        return found.written, found.intact, found.complete
+
+    assert previous() == ({}, {}, False)  # nothing written yet
     write.write_site(out, files, store, keys)
-    assert write.previous_keys(out, store) == (keys, True)
+    assert previous() == (keys, keys, True)
     (out / "b" / "index.html").write_bytes(b"<p>B</p>")
-    assert write.previous_keys(out, store) == ({"a/index.html": "key a"}, False)
+    assert previous() == (keys, {"a/index.html": "key a"}, False)
     write.write_site(out, files, None, keys)  # a write without the record: nothing is known
-    assert write.previous_keys(out, store) == ({}, False)
+    assert previous() == (keys, {}, False)
 
 
 def test_without_the_cache_nothing_is_kept(project, monkeypatch, tmp_path):
