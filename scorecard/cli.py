@@ -184,8 +184,9 @@ def _build(
         status = _report(results.warnings, paths, strict=args.strict)
         if status != EXIT_OK:
             return status
-        output = pipeline.render(results, paths, config)
-        written = pipeline.write(paths.out, output)
+        with pipeline.writing(paths.out) as writer:
+            output = pipeline.render(results, paths, config, writer=writer)
+            written = pipeline.write(paths.out, output, writer)
     except ScorecardError as exc:
         return _report(exc.problems, paths)
     except (UnsafePathError, TranslationError) as exc:

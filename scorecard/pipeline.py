@@ -30,7 +30,7 @@ from .config import Config
 from .errors import Problem
 from .model import Country, Dataset, Framework
 from .validate import load_dataset
-from .write import Output, static_files, write_site
+from .write import Output, Writer, static_files, write_site
 
 if TYPE_CHECKING:  # imported only where the runs are made: it imports numpy
     from . import sensitivity
@@ -446,10 +446,12 @@ def render(
     first: Collection[str] = (),
     ahead: Callable[[dict[str, bytes]], None] | None = None,
     store: Store | bool | None = True,
+    writer: Writer | None = None,
 ) -> Output:
     """Every file of the site (relative path -> bytes, or a file to copy: the pages the
     previous build wrote that did not change, and the static files), with the page
-    cache's keys.
+    cache's keys. With `writer` (see `writing`), the files with a key are put into the new
+    site as they are made, by whichever process makes them (write.STAGED).
 
     `first`, `ahead`: pages to make before the others and hand to `ahead` as soon as they
     are made (`serve`'s open and edited pages; see site._Renderer.render). `store`: where
@@ -462,19 +464,30 @@ def render(
             return Output({**static_files(paths.static), **previous}, dict(pages.previous))
     from .site import render_site  # the templates and their libraries load only to render
 
-    return render_site(results, paths, config, pages, first=first, ahead=ahead)
+    return render_site(results, paths, config, pages, first=first, ahead=ahead, writer=writer)
 
 
-def write(out: Path, output: Output) -> bool:
-    """write.write_site, remembering the site written and its pages' keys (in the cache,
+def writing(out: Path) -> Writer:
+    """A new site for `out`, to render into (render's `writer`) and then `write`: the
+    pages are written as they are made, by both processes, instead of all at the end."""
+    return Writer(out, default_store(pagecache.WRITTEN))
+
+
+def write(out: Path, output: Output, writer: Writer | None = None) -> bool:
+    """write.write_site (or, with `writer`, its `finish`: the files put while rendering are
+    there already), remembering the site written and its pages' keys (in the cache,
     scorecard.cache): a build that changed nothing writes nothing, and the next build
     reuses the pages that did not change. Returns whether anything was written."""
+    if writer is not None:
+        return writer.finish(output.files, output.keys)
     return write_site(out, output.files, default_store(pagecache.WRITTEN), output.keys)
 
 
 def build(paths: Paths, config: Config) -> tuple[Results, Output]:
-    """Compute and render everything, then replace the output folder in one step."""
+    """Compute and render everything into a new site, which then replaces the output
+    folder in one step."""
     results = compute(paths)
-    output = render(results, paths, config)
-    write(paths.out, output)
+    with writing(paths.out) as writer:
+        output = render(results, paths, config, writer=writer)
+        write(paths.out, output, writer)
     return results, output

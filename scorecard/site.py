@@ -40,7 +40,7 @@ from .views import (
     indicator_rows,
     site_view,
 )
-from .write import Content, Output, static_files
+from .write import STAGED, Content, Output, Writer, static_files
 
 COMPARE_DEFAULT = ("KOR", "JPN", "FRA")
 
@@ -96,11 +96,14 @@ def render_site(
     *,
     first: Collection[str] = (),
     ahead: Callable[[dict[str, bytes]], None] | None = None,
+    writer: Writer | None = None,
 ) -> Output:
     """Every file of the site (relative path -> bytes, or a file to copy) and, with
     `pages`, their keys; the pages whose inputs did not change are the previous build's
-    files (pagecache.PageCache.kept). `first`, `ahead`: see _Renderer.render."""
-    return _Renderer(results, paths, config, config.language, pages).render(first, ahead)
+    files (pagecache.PageCache.kept). With `writer`, the pages with a key are put into the
+    new site as they are made (write.STAGED). `first`, `ahead`: see _Renderer.render."""
+    renderer = _Renderer(results, paths, config, config.language, pages, writer)
+    return renderer.render(first, ahead)
 
 
 class _Renderer:
@@ -111,8 +114,10 @@ class _Renderer:
         config: Config,
         language: str,
         pages: pagecache.PageCache | None = None,
+        writer: Writer | None = None,
     ):
         self.results = results
+        self.writer = writer
         self.paths = paths
         self.config = config
         locales = paths.project_root / "locales"
@@ -141,21 +146,21 @@ class _Renderer:
         until none are left (scorecard.parallel.fork_sharing).
 
         `first` (site paths) with `ahead`: those pages are made before any other and given
-        to `ahead` as soon as they are (`serve` writes the open and edited pages at once;
-        those the previous build wrote unchanged are on disk already, and not given); the
-        files returned are the same either way.
+        to `ahead` as soon as they are (`serve` writes the open and edited pages at once);
+        the files returned are the same either way.
         """
         self.files.update(static_files(self.paths.static))
-        made: dict[str, tuple[str, str, bytes | None]] = {}  # country pages made ahead
+        made: dict[str, tuple[str, str, Content | None]] = {}  # country pages made ahead
         if first and ahead is not None:
-            made = self._make_ahead(first, ahead)
+            made.update(self._make_ahead(first, ahead))
         self._compile_while_computing()
         _ = self.results.computed  # before the fork: the child must not compute them again
         save_results = self.results.take_unsaved()
 
-        def there() -> dict[str, bytes]:
+        def there() -> dict[str, Content]:
             save_results()  # the result cache's new entry, off the build's critical path
-            return self._downloads()
+            made = self._downloads().items()
+            return {path: self._staged(path, data, self._site_keyed) for path, data in made}
 
         def here() -> None:
             # Compiled first: the child, busy with the downloads meanwhile, then finds it
@@ -167,9 +172,15 @@ class _Renderer:
         # process as it needs them: at 1,000 countries the view takes ~0.2 s, which the
         # child's downloads hide. Pages the previous build wrote unchanged come back as
         # None: they stay where they are.
+        def country_page(iso3: str) -> tuple[str, str, Content | None]:
+            path, key, html = self._country_page(self.view.country(iso3))
+            return path, key, html if html is None else self._staged(path, html, bool(key))
+
+        # Each process puts the files it makes with a key into the new site itself (with a
+        # writer): only their paths come back from the child, not their bytes.
         downloads, pages = parallel.fork_sharing(
             [c.iso3 for c in self.results.dataset.countries if country_path(c.iso3) not in made],
-            lambda iso3: self._country_page(self.view.country(iso3)),
+            country_page,
             there,
             here,
         )
@@ -184,9 +195,23 @@ class _Renderer:
             keys.update(
                 (path, site_key)
                 for path, content in self.files.items()
-                if isinstance(content, bytes) and path not in keys
+                if not isinstance(content, Path) and path not in keys
             )
         return Output(self.files, keys)
+
+    def _staged(self, path: str, content: bytes, keyed: bool) -> Content:
+        """STAGED once `content` is put into the new site, if there is a writer and the
+        file has a key to stand for its bytes (`keyed`: a country page's own, or the site
+        key for the others); else `content`, for the writer to write with the rest."""
+        if self.writer is None or not keyed:
+            return content
+        self.writer.put(path, content)
+        return STAGED
+
+    @cached_property
+    def _site_keyed(self) -> bool:
+        """Whether the files other than country pages have a key (the site key)."""
+        return self.pages_cache is not None and bool(self.pages_cache.site_file_key)
 
     def _compile_while_computing(self) -> None:
         """Compile templates while the Monte Carlo runs are still being made in a child
@@ -236,7 +261,7 @@ class _Renderer:
     def _country_site(self) -> CountrySite:
         return self.view.for_country_pages()
 
-    def _keep_country(self, path: str, key: str, html: bytes | None) -> None:
+    def _keep_country(self, path: str, key: str, html: Content | None) -> None:
         """Keep a country page; None: the page the previous build wrote, unchanged."""
         if html is None:
             assert self.pages_cache is not None  # None comes only from the page cache
@@ -250,7 +275,8 @@ class _Renderer:
         """Every page but the country pages (those made ahead come from `self._ahead`)."""
         for path, make in self._site_pages().items():
             html = self._ahead.pop(path, None)
-            self._keep(path, make() if html is None else html, listed=path != "404.html")
+            page = self._staged(path, make() if html is None else html, self._site_keyed)
+            self._keep(path, page, listed=path != "404.html")
 
     def _site_pages(self) -> dict[str, Callable[[], bytes]]:
         """Every page but the country pages, in the order they are made: path -> maker."""

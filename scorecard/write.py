@@ -31,7 +31,19 @@ try:
 except ImportError:  # pragma: no cover - Windows: no stale-folder cleanup
     fcntl = None  # type: ignore[assignment]
 
-Content = bytes | Path  # bytes to write, or a file to copy
+
+class Staged:
+    """A file already put into the new site (Writer.put), by this process or a child."""
+
+    def __repr__(self) -> str:
+        return "STAGED"
+
+    def __reduce__(self) -> str:
+        return "STAGED"  # from a child, the one STAGED of this module
+
+
+STAGED = Staged()
+Content = bytes | Path | Staged  # bytes to write, a file to copy, or a file put already
 
 
 @dataclass
@@ -58,46 +70,81 @@ def write_site(
     record: Store | None = None,
     keys: Mapping[str, str] | None = None,
 ) -> bool:
-    """Replace the folder `out` with exactly `files` (relative POSIX path -> content).
+    """Replace the folder `out` with exactly `files` (relative POSIX path -> content): see
+    Writer, whose `finish` this is, with nothing put before. Returns whether anything was
+    written."""
+    with Writer(out, record) as writer:
+        return writer.finish(files, keys)
 
-    A file to copy that is `out`'s own file at the same path (a page the last write put
-    there, unchanged: Previous) is linked into the new site, not copied.
+
+class Writer:
+    """A new site for the folder `out`, made beside it: files can be put into it as they
+    are made (`put`, from this process or a child forked after the Writer was made), then
+    `finish` adds the others and puts the new site in place of `out` in one step. Leaving
+    the Writer without finishing drops what was put; `out` is untouched until `finish`.
 
     With `record`, a store to remember the written site in: when `out` still holds what
     the last write put there (no file added, removed or modified since: sizes, times and
-    inodes, as git tells whether a file changed) and `files` are the same, nothing is
+    inodes, as git tells whether a file changed) and the files are the same, nothing is
     written. Files are the same when they are the same bytes, the same copied files (by
-    size and time) or, for those in `keys`, have the same key (a page cache key, which
-    stands for the page's bytes). Returns whether anything was written.
+    size and time) or, for those given a key, have the same key (a page cache key, which
+    stands for the page's bytes). A file to copy that is `out`'s own file at the same path
+    (a page the last write put there, unchanged: Previous) is linked into the new site, not
+    copied.
     """
-    out = out.absolute()
-    check_replaceable(out)
-    keys = keys or {}
-    targets = {rel: safe_join(out, rel) for rel in files}  # refuse bad paths before writing
-    out.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale(out)
-    written = _content_key(files, keys) if record is not None else ""
-    if record is not None and _holds(out, written, record):
-        return False
-    with _staging(out) as staging:
-        made: set[Path] = set()
+
+    def __init__(self, out: Path, record: Store | None = None):
+        self.out = out.absolute()
+        self.record = record
+        check_replaceable(self.out)
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale(self.out)
+        self._stack = contextlib.ExitStack()
+        self._folder = self._stack.enter_context(_staging(self.out))
+        self._made: set[Path] = set()  # folders made in the new site, by this process
+
+    def __enter__(self) -> Writer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()  # the new site if not finished, else the old one, removed
+
+    def put(self, rel: str, content: bytes) -> None:
+        """Write one file into the new site now."""
+        self._write(rel, safe_join(self.out, rel), content)
+
+    def finish(self, files: Mapping[str, Content], keys: Mapping[str, str] | None = None) -> bool:
+        """Complete the new site with `files` (STAGED: put already; each key in `keys`
+        stands for its file's bytes) and put it in place of `out`; returns whether
+        anything was written (with `record`, nothing is when nothing changed)."""
+        keys = keys or {}
+        targets = {rel: safe_join(self.out, rel) for rel in files}  # refuse bad paths first
+        written = _content_key(files, keys) if self.record is not None else ""
+        if self.record is not None and _holds(self.out, written, self.record):
+            return False
         for rel in sorted(files):
-            target = staging / targets[rel].relative_to(out)
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            content = files[rel]
-            if isinstance(content, bytes):
-                target.write_bytes(content)
-            elif content == targets[rel]:  # the page already there: unchanged
-                _link(content, target)
-            else:
-                shutil.copyfile(content, target)
-        _swap(staging, out)
-    if record is not None:
-        kept = {rel: keys[rel] for rel in files if rel in keys}
-        record.put(_record_name(out), (written, _listing(out), kept))
-    return True
+            if not isinstance(files[rel], Staged):
+                self._write(rel, targets[rel], files[rel])
+        _swap(self._folder, self.out)
+        self._stack.close()
+        if self.record is not None:
+            kept = {rel: keys[rel] for rel in files if rel in keys}
+            self.record.put(_record_name(self.out), (written, _listing(self.out), kept))
+        return True
+
+    def _write(self, rel: str, destination: Path, content: Content) -> None:
+        target = self._folder / destination.relative_to(self.out)
+        if target.parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        elif content == destination:  # the page already there: unchanged
+            _link(destination, target)
+        elif isinstance(content, Path):
+            shutil.copyfile(content, target)
+        else:
+            raise ValueError(f"{rel}: {content!r} is not something to write")
 
 
 class Previous:
@@ -186,6 +233,8 @@ def _content_key(files: Mapping[str, Content], keys: Mapping[str, str]) -> str:
         found = files[rel]
         if rel in keys:
             parts += [rel, "key", keys[rel]]
+        elif isinstance(found, Staged):  # put as it was made: only a page with a key is
+            raise ValueError(f"{rel} was put without a key")
         elif isinstance(found, Path):
             stat = found.stat()
             parts += [rel, "copy", f"{found} {stat.st_size} {stat.st_mtime_ns}"]

@@ -372,6 +372,26 @@ def test_on_two_processors_too(tmp_path, monkeypatch):
     assert tree(root / "site") == tree(root / "fresh")
 
 
+def test_pages_are_put_into_the_new_site_by_the_process_that_made_them(tmp_path, monkeypatch):
+    """With a writer, the country pages, the other pages and the downloads (each with a
+    key) are written as they are made, in the forked child too: only their paths come back."""
+    root = copy_project(tmp_path, monkeypatch)
+    paths = pipeline.Paths.for_project(root)
+    pipeline.build(paths, DEFAULT)
+    edit_a_value(root)
+    results = pipeline.compute(paths)
+    with pipeline.writing(paths.out) as writer:
+        output = pipeline.render(results, paths, DEFAULT, writer=writer)
+        staged = sorted(p for p, c in output.files.items() if c is write.STAGED)
+        pipeline.write(paths.out, output, writer)
+    assert "countries/KOR/index.html" in staged and "data/values.csv" in staged
+    assert "index.html" in staged
+    assert all(p in output.keys for p in staged)
+    monkeypatch.setattr(pagecache, "for_build", lambda *args: None)
+    pipeline.build(replace(paths, out=root / "fresh"), DEFAULT)
+    assert tree(root / "site") == tree(root / "fresh")
+
+
 def test_pages_made_first_are_those_of_the_build(project):
     """`serve` has the open and edited pages made first (site._Renderer.render): each is
     made once, before any other, and is the page the build keeps (Korea's, after an edit

@@ -384,7 +384,7 @@ def test_pages_written_ahead_are_put_back_when_the_build_then_fails(tmp_path, mo
     before, announced = tree(root / "site"), []
     builder.on_ahead = announced.append
 
-    def full_disk(out: Path, files: object) -> bool:
+    def full_disk(*args: object) -> bool:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(pipeline, "write", full_disk)
@@ -394,6 +394,7 @@ def test_pages_written_ahead_are_put_back_when_the_build_then_fails(tmp_path, mo
     assert (outcome.ok, outcome.lines) == (False, ["error: [Errno 28] No space left on device"])
     assert announced == [["countries/FRA/index.html"]]  # it was written, then put back
     assert tree(root / "site") == before
+    assert [p.name for p in root.iterdir() if ".tmp-" in p.name] == []  # the new site dropped
 
 
 def test_pages_ahead_replace_only_pages_that_exist_and_changed(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 
 from scorecard import write
 from scorecard.cache import Store
-from scorecard.write import UnsafePathError, remove_stale, safe_join, write_site
+from scorecard.write import STAGED, UnsafePathError, Writer, remove_stale, safe_join, write_site
 
 from .conftest import tree
 
@@ -242,6 +242,49 @@ def test_a_file_system_without_links_gets_a_copy(tmp_path, record, monkeypatch):
     monkeypatch.setattr(os, "link", refuse)
     write_site(out, {**SITE, "index.html": out / "index.html", "a/b/c.txt": b"other"}, record)
     assert tree(out) == {**SITE, "a/b/c.txt": b"other"}
+
+
+def test_files_put_as_they_are_made_are_in_the_new_site(tmp_path, record):
+    out = tmp_path / "site"
+    with Writer(out, record) as writer:
+        writer.put("a/page.html", b"<p>made first</p>")
+        assert not out.exists()  # nothing in place before finish
+        assert writer.finish({**SITE, "a/page.html": STAGED}, {"a/page.html": "key"}) is True
+    assert tree(out) == {**SITE, "a/page.html": b"<p>made first</p>"}
+    assert leftovers(tmp_path) == []
+
+
+def test_a_writer_left_unfinished_leaves_the_old_site(tmp_path):
+    out = tmp_path / "site"
+    write_site(out, SITE)
+    with pytest.raises(RuntimeError), Writer(out) as writer:
+        writer.put("index.html", b"<h1>half</h1>")
+        raise RuntimeError("the build failed")
+    assert tree(out) == SITE
+    assert leftovers(tmp_path) == []
+
+
+def test_nothing_changed_drops_what_was_put(tmp_path, record):
+    out = tmp_path / "site"
+    write_site(out, SITE, record, {"index.html": "key"})
+    with Writer(out, record) as writer:
+        writer.put("index.html", b"<h1>new</h1>\n")
+        assert writer.finish({**SITE, "index.html": STAGED}, {"index.html": "key"}) is False
+    assert tree(out) == SITE
+    assert leftovers(tmp_path) == []
+
+
+def test_a_file_put_without_a_key_cannot_be_recorded(tmp_path, record):
+    with Writer(tmp_path / "site", record) as writer:
+        writer.put("index.html", b"<h1>new</h1>\n")
+        with pytest.raises(ValueError, match=r"index\.html was put without a key"):
+            writer.finish({**SITE, "index.html": STAGED})
+
+
+def test_put_refuses_paths_that_leave_the_folder(tmp_path):
+    with Writer(tmp_path / "site") as writer, pytest.raises(UnsafePathError):
+        writer.put("../outside.html", b"no")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("damage", [b"damaged", pickle.dumps(("one",)), pickle.dumps([1, 2])])

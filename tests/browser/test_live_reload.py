@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from scorecard import pipeline
-from scorecard.write import Output
+from scorecard.write import Output, Writer
 
 from ..conftest import edit
 from ..test_serve import QUOTED_PROBLEM, TIMEOUT, Live, copy_project, wait_until
@@ -61,14 +61,15 @@ def test_the_open_page_reloads_ahead_of_the_build_and_only_then(open_page, tmp_p
     gate = tmp_path / "hold"
     real_write = pipeline.write
 
-    def held_write(out: Path, output: Output) -> bool:  # in serve's build process
-        """Hold the edit's build (not the watcher probe's) before it writes the site."""
+    def held_write(out: Path, output: Output, writer: Writer) -> bool:  # in serve's build
+        """Hold the edit's build (not the watcher probe's) before it puts its site in place
+        (the edited page is made ahead, so it is in `output` as bytes)."""
         page = output.files.get("countries/FRA/index.html", b"")
         edited = isinstance(page, bytes) and "République".encode() in page
         deadline = time.monotonic() + TIMEOUT
         while edited and gate.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
-        return real_write(out, output)
+        return real_write(out, output, writer)
 
     monkeypatch.setattr(pipeline, "write", held_write)
     root = copy_project(tmp_path / "project")
