@@ -2,7 +2,9 @@
 
 A build that fails, or is killed, at any moment leaves either the previous site or the
 new one in place, never a mix. Leftover temporary folders from killed builds are removed
-by the next build (unless another build still holds them).
+by the next build (unless another build still holds them). The files go into the new
+folder as the build makes them, from either of its processes (Writer.put); the swap
+comes once every file is there (Writer.finish).
 
 With a record (in the cache), a write remembers what it put in the folder: each file's
 size, times and inode, and the keys of the pages (scorecard.pagecache). The next build
