@@ -168,16 +168,16 @@ class _Renderer:
             self.env.get_template("country.html")
             self._pages()
 
-        # The view and the country pages' common key are made after the fork, by each
-        # process as it needs them: at 1,000 countries the view takes ~0.2 s, which the
-        # child's downloads hide. Pages the previous build wrote unchanged come back as
-        # None: they stay where they are.
         def country_page(iso3: str) -> tuple[str, str, Content | None]:
             path, key, html = self._country_page(self.view.country(iso3))
             return path, key, html if html is None else self._staged(path, html, bool(key))
 
-        # Each process puts the files it makes with a key into the new site itself (with a
-        # writer): only their paths come back from the child, not their bytes.
+        # The view and the country pages' common key are made after the fork, by each
+        # process as it needs them: at 1,000 countries the view takes ~0.2 s, which the
+        # child's downloads hide. Pages the previous build wrote unchanged come back as
+        # None: they stay where they are. Each process puts the files it makes with a key
+        # into the new site itself (with a writer): only their paths come back from the
+        # child, not their bytes.
         downloads, pages = parallel.fork_sharing(
             [c.iso3 for c in self.results.dataset.countries if country_path(c.iso3) not in made],
             country_page,
