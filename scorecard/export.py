@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Callable
 from typing import Any
@@ -212,27 +211,42 @@ VALUES_COLUMNS = [
 
 
 def values_csv(dataset: Dataset, scores: list[CountryScore]) -> bytes:
-    """Every input value in long form, with its source and, if used, its score."""
+    """Every input value in long form, with its source and, if used, its score.
+
+    A row's last seven cells (its source's six and the note) repeat from row to row
+    (~150 of a row's ~250 bytes, a few dozen sources for ~20,000 rows at 200 countries):
+    they are formatted once for each source and note, and each row formats the rest."""
     by_iso = {s.iso3: s for s in scores}
-    rows = []
+    lines = _Lines()
+    tails: dict[tuple[int, str], str] = {}  # (id of the source, note) -> its cells
+
+    def line(cells: list[Any], obs: Observation) -> str:
+        tail = tails.get((id(obs.source), obs.note))
+        if tail is None:
+            src = obs.source
+            tail = tails[id(obs.source), obs.note] = lines.row(
+                [src.id, src.producer, src.title, src.url, src.published, src.accessed, obs.note]
+            )
+        return f"{lines.row(cells)[:-1]},{tail}"  # the first cells, then the tail and its "\n"
+
+    text = [lines.row(VALUES_COLUMNS)]
     for country in dataset.countries:
         for figure in dataset.framework.context:
             observations = sorted(country.context.get(figure.id, ()), key=lambda o: o.year)
             for obs in observations:
                 # The latest figure is the denominator of per-capita and per-GDP values.
-                rows.append(
-                    _value_row(
-                        country.iso3,
-                        country.name,
-                        "context",
-                        figure.id,
-                        obs,
-                        figure.unit,
-                        None,
-                        None,
-                        obs is observations[-1],
-                    )
+                cells = _value_cells(
+                    country.iso3,
+                    country.name,
+                    "context",
+                    figure.id,
+                    obs,
+                    figure.unit,
+                    None,
+                    None,
+                    obs is observations[-1],
                 )
+                text.append(line(cells, obs))
         for indicator in dataset.framework.indicators:
             used = by_iso[country.iso3].indicators.get(indicator.id)
             for obs in sorted(country.indicators.get(indicator.id, ()), key=lambda o: o.year):
@@ -240,23 +254,43 @@ def values_csv(dataset: Dataset, scores: list[CountryScore]) -> bytes:
                 # scores, made from an earlier reading of the same file.
                 same = used is not None and (used.observation is obs or used.observation == obs)
                 scored = used if same else None
-                rows.append(
-                    _value_row(
-                        country.iso3,
-                        country.name,
-                        indicator.pillar,
-                        indicator.id,
-                        obs,
-                        indicator.unit,
-                        scored.adjusted if scored is not None else None,
-                        scored.score if scored is not None else None,
-                        scored is not None,
-                    )
+                cells = _value_cells(
+                    country.iso3,
+                    country.name,
+                    indicator.pillar,
+                    indicator.id,
+                    obs,
+                    indicator.unit,
+                    scored.adjusted if scored is not None else None,
+                    scored.score if scored is not None else None,
+                    scored is not None,
                 )
-    return _csv(VALUES_COLUMNS, rows)
+                text.append(line(cells, obs))
+    return "".join(text).encode("utf-8")
 
 
-def _value_row(
+class _Lines:
+    """CSV rows formatted one at a time (`row`: a row's text, ending in "\n").
+
+    The csv module quotes a cell that holds the separator, a quote or a character of its
+    line end: with "\n" as the line end, a carriage return in a cell (a YAML string may
+    hold one, written as the escape \\r) would be left unquoted and split the row in most
+    readers. So the writer ends rows with "\r\n", which quotes both, and each row's text
+    ends with "\n" alone, as the whole file's lines do."""
+
+    def __init__(self) -> None:
+        self._written: list[str] = []
+        self._writer = csv.writer(self, lineterminator="\r\n")
+
+    def write(self, text: str) -> None:  # for the writer
+        self._written.append(text)
+
+    def row(self, cells: list[Any]) -> str:
+        self._writer.writerow(cells)
+        return self._written.pop()[:-2] + "\n"
+
+
+def _value_cells(
     iso3: str,
     name: str,
     pillar: str,
@@ -267,7 +301,7 @@ def _value_row(
     score: float | None,
     used: bool,
 ) -> list[Any]:
-    src = obs.source
+    """A row of values.csv but its source's cells and the note (see values_csv)."""
     return [
         iso3,
         name,
@@ -281,24 +315,14 @@ def _value_row(
         _number(adjusted),
         _number(score),
         "true" if used else "false",
-        src.id,
-        src.producer,
-        src.title,
-        src.url,
-        src.published,
-        src.accessed,
-        obs.note,
     ]
 
 
 def _csv(header: list[str], rows: list[list[str | int | None]]) -> bytes:
     """Rows of text, whole numbers and None (written as an empty cell); decimals are
     formatted beforehand (`_number`), since the csv module would write their repr."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    lines = _Lines()
+    return (lines.row(header) + "".join(lines.row(cells) for cells in rows)).encode("utf-8")
 
 
 def _number(value: float | None) -> str | None:

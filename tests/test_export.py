@@ -12,6 +12,7 @@ import io
 import json
 import math
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -185,6 +186,41 @@ def test_values_rows_of_the_fixture_by_hand(small_exports):
     old = rows["FRA", "supercomputers", "2023"]
     assert (old["value"], old["used"]) == ("500", "false")
     assert rows["FRA", "population", "2024"]["pillar"] == "context"
+
+
+NASTY = ["a,b", 'say "hi"', "two\nlines", "cr\rhere", "", " lead ", "é 한국", '"', ",", "\n"]
+
+
+def test_any_text_in_a_source_or_note_reads_back_as_written(small):
+    """A source's cells and the note are formatted once per source and note (values_csv):
+    whatever they hold (separators, quotes, line breaks, a carriage return, which the csv
+    module leaves unquoted with "\n" as its line end) each row reads back with its own
+    cells."""
+    countries, expected = [], []
+    n = 0
+    for country in small.countries:
+        indicators = {}
+        for key, observations in country.indicators.items():
+            changed = []
+            for obs in sorted(observations, key=lambda o: o.year):
+                n += 1
+                source = replace(obs.source, title=NASTY[n % 10], producer=NASTY[(n * 3) % 10])
+                changed.append(replace(obs, source=source, note=NASTY[(n * 7) % 10]))
+            indicators[key] = tuple(changed)
+        countries.append(replace(country, indicators=indicators))
+    dataset = replace(small, countries=tuple(countries))
+    for country in dataset.countries:
+        for indicator in dataset.framework.indicators:
+            for obs in sorted(country.indicators.get(indicator.id, ()), key=lambda o: o.year):
+                expected.append((country.iso3, obs.source.producer, obs.source.title, obs.note))
+    rows = _rows(values_csv(dataset, score_dataset(dataset)))
+    got = [
+        (r["iso3"], r["source_producer"], r["source_title"], r["note"])
+        for r in rows
+        if r["pillar"] != "context"
+    ]
+    assert got == expected
+    assert 5 < len({e[1:] for e in expected}) < len(expected)  # tails differ, and repeat
 
 
 # -- scores.json and scores.csv -----------------------------------------------------------------
