@@ -441,14 +441,17 @@ _TYPED = re.compile(
 )
 # PyYAML's emitter folds the Unicode line breaks NEL, LS and PS in quoted text into spaces
 # (yaml.safe_load does not get them back either), so they are left out too; so are the
-# characters no value may hold (control characters, noncharacters: see below).
+# characters no value may hold (control characters, noncharacters and the bidirectional
+# controls: see below, and yamlsafe.refused_character).
 _NONCHARACTERS = "".join(chr(p * 0x10000 + 0xFFFE) + chr(p * 0x10000 + 0xFFFF) for p in range(17))
+_BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 _CHARS = st.characters(
     codec="utf-8",
     exclude_categories=("Cc", "Cs"),
     include_characters="\t\n\r",
     exclude_characters="\u2028\u2029\ufeff"
     + _NONCHARACTERS
+    + _BIDI_CONTROLS
     + "".join(map(chr, range(0xFDD0, 0xFDF0))),
 )
 TEXT = st.text(_CHARS, max_size=20).filter(lambda s: not _TYPED.fullmatch(s))
