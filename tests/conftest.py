@@ -29,8 +29,16 @@ FIXTURE = Path(__file__).resolve().parent / "fixtures" / "small"
 TODAY = date(2025, 6, 1)
 
 # No deadline (that would be a wall-clock assertion) and no database in the working tree;
-# Hypothesis's other caches (Unicode tables, constants) go to a temporary folder too.
-settings.register_profile("scorecard", deadline=None, database=None, print_blob=True)
+# Hypothesis's other caches (Unicode tables, constants) go to a temporary folder too. In CI
+# (.ci/run sets SCORECARD_DERANDOMIZE) the examples are the same on every run, so that a
+# change is judged on its own; elsewhere each run tries new ones, to find what CI would not.
+settings.register_profile(
+    "scorecard",
+    deadline=None,
+    database=None,
+    print_blob=True,
+    derandomize=bool(os.environ.get("SCORECARD_DERANDOMIZE")),
+)
 settings.load_profile("scorecard")
 _HYPOTHESIS_HOME = tempfile.TemporaryDirectory(prefix="hypothesis-")
 set_hypothesis_home_dir(_HYPOTHESIS_HOME.name)
