@@ -48,6 +48,7 @@ import importlib.util
 import io
 import os
 import pickle
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -124,6 +125,8 @@ def for_build(
     none."""
     if store is True:
         store = default_store(WRITTEN)
+        if store is not None:
+            _remove_old_bundles(store.folder.parent)
     if not store:
         return None
     environment = environment_key(paths.templates, paths.project_root / "locales", config)
@@ -132,6 +135,18 @@ def for_build(
     if results:
         site = digest(environment, results, repr(dataset.spotlights), dataset.methodology)
     return PageCache(paths.out, Previous(paths.out, store), environment, site)
+
+
+# Until the pages became the site's own files, the page cache kept a copy of every page
+# under this kind of entry, one bundle per output folder (up to 86 MB); no build writes,
+# reads or prunes them any more, so the first build that finds them removes them.
+_OLD_BUNDLES = "pages"
+
+
+def _remove_old_bundles(root: Path) -> None:
+    old = root / _OLD_BUNDLES
+    if old.is_dir():
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def environment_key(templates: Path, locales: Path, config: Config) -> str:

@@ -278,6 +278,16 @@ def test_no_page_is_kept_in_the_cache(project):
     assert not (project.root.parent / "cache" / "pages").exists()
 
 
+def test_bundles_left_by_earlier_versions_are_removed(project):
+    """Earlier versions kept a copy of every page in the cache, under pages/; nothing
+    reads, writes or prunes it now, so a build removes it."""
+    old = project.root.parent / "cache" / "pages"
+    old.mkdir()
+    (old / "0123abcd").write_bytes(b"a bundle of pages")
+    project.build()
+    assert not old.exists()
+
+
 def test_the_keys_of_the_files_still_as_written(tmp_path):
     store, out = cache.Store(tmp_path / "cache"), tmp_path / "site"
     files = {"data/scores.json": b"{}", "a/index.html": b"<p>a</p>", "b/index.html": b"<p>b</p>"}
