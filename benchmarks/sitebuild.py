@@ -41,9 +41,7 @@ def main(argv: list[str] | None = None, leave: bool = False) -> int:
                 print(f"ok: {len(dataset.countries)} countries")
                 return finish(0, leave)
             results = pipeline.compute(paths, country_codes=codes)
-            with pipeline.writing(paths.out) as writer:
-                output = pipeline.render(results, paths, load_config(REPO), writer=writer)
-                pipeline.write(paths.out, output, writer)
+            output, _ = pipeline.publish(results, paths, load_config(REPO))
     except ScorecardError as exc:
         for problem in exc.problems:
             print(problem.format(), file=sys.stderr)

@@ -184,9 +184,7 @@ def _build(
         status = _report(results.warnings, paths, strict=args.strict)
         if status != EXIT_OK:
             return status
-        with pipeline.writing(paths.out) as writer:
-            output = pipeline.render(results, paths, config, writer=writer)
-            written = pipeline.write(paths.out, output, writer)
+        output, written = pipeline.publish(results, paths, config)
     except ScorecardError as exc:
         return _report(exc.problems, paths)
     except (UnsafePathError, TranslationError) as exc:

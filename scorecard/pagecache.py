@@ -65,7 +65,7 @@ if TYPE_CHECKING:
 
 _LIBRARIES = ("jinja2", "markupsafe", "markdown", "nh3")
 SITE = "site "  # the prefix of the site's key (country pages' keys are bare digests)
-WRITTEN = "written"  # the cache's kind of entry for written sites' records (pipeline.write)
+WRITTEN = "written"  # the cache's kind of entry for written sites' records
 
 
 class PageCache:
@@ -79,8 +79,7 @@ class PageCache:
     before either.
     """
 
-    def __init__(self, out: Path, previous: Previous, environment: str = "", site_key: str = ""):
-        self.out = out.absolute()
+    def __init__(self, previous: Previous, environment: str = "", site_key: str = ""):
         self._previous = previous
         self.environment = environment
         self.site_key = site_key
@@ -97,7 +96,7 @@ class PageCache:
     def kept(self, path: str) -> Path:
         """The page the last build wrote at `path` (see has): write.write_site links it
         into the new site."""
-        return safe_join(self.out, path)
+        return safe_join(self._previous.out, path)
 
     @property
     def site_file_key(self) -> str:
@@ -116,25 +115,28 @@ class PageCache:
 
 
 def for_build(
-    dataset: Dataset, paths: Paths, config: Config, store: Store | bool | None = True
+    dataset: Dataset, paths: Paths, config: Config, previous: Previous | None = None
 ) -> PageCache | None:
     """The page cache of a build of `dataset` into paths.out; None when the cache is off.
 
-    `store`: where the written sites' records are (scorecard.write); True for the default
-    (cache.default_store("written"), where pipeline.write keeps them), None or False for
-    none."""
-    if store is True:
-        store = default_store(WRITTEN)
-        if store is not None:
-            _remove_old_bundles(store.folder.parent)
-    if not store:
+    `previous`: what the last write into paths.out recorded (the build's write.Writer's);
+    by default read from the cache's records of written sites."""
+    if previous is None:
+        previous = Previous(paths.out, written_records())
+    if previous.record is None:
         return None
+    _remove_old_bundles(previous.record.folder.parent)
     environment = environment_key(paths.templates, paths.project_root / "locales", config)
     results = resultcache.key(dataset)
     site = ""
     if results:
         site = digest(environment, results, repr(dataset.spotlights), dataset.methodology)
-    return PageCache(paths.out, Previous(paths.out, store), environment, site)
+    return PageCache(previous, environment, site)
+
+
+def written_records() -> Store | None:
+    """Where the records of written sites are kept (scorecard.write); None: the cache off."""
+    return default_store(WRITTEN)
 
 
 # Until the pages became the site's own files, the page cache kept a copy of every page

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import pagecache, parallel, resultcache
-from .cache import Store, default_store
+from .cache import Store
 from .compute import (
     CountryScore,
     LayerScore,
@@ -30,7 +30,7 @@ from .config import Config
 from .errors import Problem
 from .model import Country, Dataset, Framework
 from .validate import load_dataset
-from .write import Output, Writer, static_files, write_site
+from .write import Output, Writer, static_files
 
 if TYPE_CHECKING:  # imported only where the runs are made: it imports numpy
     from . import sensitivity
@@ -445,49 +445,48 @@ def render(
     *,
     first: Collection[str] = (),
     ahead: Callable[[dict[str, bytes]], None] | None = None,
-    store: Store | bool | None = True,
     writer: Writer | None = None,
 ) -> Output:
     """Every file of the site (relative path -> bytes, or a file to copy: the pages the
     previous build wrote that did not change, and the static files), with the page
-    cache's keys. With `writer` (see `writing`), the files with a key are put into the new
+    cache's keys. With `writer` (see `publish`), the files with a key are put into the new
     site as they are made, by whichever process makes them (write.STAGED).
 
     `first`, `ahead`: pages to make before the others and hand to `ahead` as soon as they
-    are made (`serve`'s open and edited pages; see site._Renderer.render). `store`: where
-    the written sites' records are (see pagecache.for_build).
+    are made (`serve`'s open and edited pages; see site._Renderer.render).
     """
-    pages = pagecache.for_build(results.dataset, paths, config, store)
+    previous = writer.previous if writer is not None else None
+    pages = pagecache.for_build(results.dataset, paths, config, previous)
     if pages is not None:
-        previous = pages.whole_site()
-        if previous is not None:  # nothing any page shows changed since the last build
-            return Output({**static_files(paths.static), **previous}, dict(pages.previous))
+        kept = pages.whole_site()
+        if kept is not None:  # nothing any page shows changed since the last build
+            return Output({**static_files(paths.static), **kept}, dict(pages.previous))
     from .site import render_site  # the templates and their libraries load only to render
 
     return render_site(results, paths, config, pages, first=first, ahead=ahead, writer=writer)
 
 
-def writing(out: Path) -> Writer:
-    """A new site for `out`, to render into (render's `writer`) and then `write`: the
-    pages are written as they are made, by both processes, instead of all at the end."""
-    return Writer(out, default_store(pagecache.WRITTEN))
-
-
-def write(out: Path, output: Output, writer: Writer | None = None) -> bool:
-    """write.write_site (or, with `writer`, its `finish`: the files put while rendering are
-    there already), remembering the site written and its pages' keys (in the cache,
-    scorecard.cache): a build that changed nothing writes nothing, and the next build
-    reuses the pages that did not change. Returns whether anything was written."""
-    if writer is not None:
-        return writer.finish(output.files, output.keys)
-    return write_site(out, output.files, default_store(pagecache.WRITTEN), output.keys)
+def publish(
+    results: Results,
+    paths: Paths,
+    config: Config,
+    *,
+    first: Collection[str] = (),
+    ahead: Callable[[dict[str, bytes]], None] | None = None,
+) -> tuple[Output, bool]:
+    """Render the site into a new folder beside paths.out, each file written as it is made
+    by both processes (write.Writer), then put it in place of paths.out in one step,
+    remembering what was written and the pages' keys (in the cache): a build that changed
+    nothing writes nothing, and the next build reuses the pages that did not change.
+    Returns the files and whether anything was written. `first`, `ahead`: see render."""
+    with Writer(paths.out, pagecache.written_records()) as writer:
+        output = render(results, paths, config, first=first, ahead=ahead, writer=writer)
+        return output, writer.finish(output.files, output.keys)
 
 
 def build(paths: Paths, config: Config) -> tuple[Results, Output]:
     """Compute and render everything into a new site, which then replaces the output
     folder in one step."""
     results = compute(paths)
-    with writing(paths.out) as writer:
-        output = render(results, paths, config, writer=writer)
-        write(paths.out, output, writer)
+    output, _ = publish(results, paths, config)
     return results, output

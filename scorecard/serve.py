@@ -189,16 +189,9 @@ class Builder:
                 if self._validated is not None:
                     dataset = self._results.dataset
                     self._validated.keep_only([*dataset.country_keys.values(), dataset.shared_key])
-            with pipeline.writing(self.paths.out) as writer:
-                output = pipeline.render(
-                    self._results,
-                    self.paths,
-                    self.config,
-                    first=first,
-                    ahead=write_ahead,
-                    writer=writer,
-                )
-                pipeline.write(self.paths.out, output, writer)
+            output, _ = pipeline.publish(
+                self._results, self.paths, self.config, first=first, ahead=write_ahead
+            )
         except ScorecardError as exc:
             return Outcome(False, self._problem_lines(exc.problems), exc.problems)
         except jinja2.TemplateError as exc:

@@ -98,6 +98,7 @@ class Writer:
     def __init__(self, out: Path, record: Store | None = None):
         self.out = out.absolute()
         self.record = record
+        self.previous = Previous(self.out, record)  # the page cache reads the same record
         check_replaceable(self.out)
         self.out.parent.mkdir(parents=True, exist_ok=True)
         remove_stale(self.out)
@@ -122,7 +123,7 @@ class Writer:
         keys = keys or {}
         targets = {rel: safe_join(self.out, rel) for rel in files}  # refuse bad paths first
         written = _content_key(files, keys) if self.record is not None else ""
-        if self.record is not None and _holds(self.out, written, self.record):
+        if self.record is not None and self.previous.holds(written):
             return False
         for rel in sorted(files):
             if not isinstance(files[rel], Staged):
@@ -156,11 +157,11 @@ class Previous:
 
     def __init__(self, out: Path, record: Store | None):
         self.out = out.absolute()
-        self._record = record
+        self.record = record
 
     @cached_property
     def _found(self) -> Record | None:
-        found = self._record.get(_record_name(self.out)) if self._record is not None else None
+        found = self.record.get(_record_name(self.out)) if self.record is not None else None
         return found if _well_formed(found) else None
 
     @property
@@ -169,12 +170,17 @@ class Previous:
         return self._found[2] if self._found is not None else {}
 
     @cached_property
+    def _listing(self) -> Listing | None:
+        """The folder as it is now (listed once: the page cache and the write both ask)."""
+        return _listing(self.out)
+
+    @cached_property
     def intact(self) -> dict[str, str]:
         """The keys of the files still as the last write left them (the folder is listed)."""
         if self._found is None:
             return {}
         then = {entry[0]: entry for entry in self._found[1]}
-        now = {entry[0]: entry for entry in _listing(self.out) or []}
+        now = {entry[0]: entry for entry in self._listing or []}
         return {
             rel: key
             for rel, key in self.written.items()
@@ -185,6 +191,13 @@ class Previous:
     def complete(self) -> bool:
         """Whether every file the last write gave a key is as it left it."""
         return self._found is not None and len(self.intact) == len(self.written)
+
+    def holds(self, written: str) -> bool:
+        """Whether the folder is as the last write left it, and that write's content key
+        (_content_key) was `written`: then there is nothing to write."""
+        found = self._found
+        # listed only when the content is the same
+        return found is not None and found[0] == written and found[1] == self._listing
 
 
 def _link(source: Path, target: Path) -> None:
@@ -198,16 +211,6 @@ def _link(source: Path, target: Path) -> None:
 
 def _record_name(out: Path) -> str:
     return digest("written", str(out))
-
-
-def _holds(out: Path, written: str, record: Store) -> bool:
-    """Whether `out` is as the last write with this content left it."""
-    previous = record.get(_record_name(out))
-    return (
-        _well_formed(previous)
-        and previous[0] == written
-        and previous[1] == _listing(out)  # listed only when the files are the same
-    )
 
 
 Listing = list[tuple[str, int, int, int, int]]  # see _listing

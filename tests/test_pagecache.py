@@ -390,10 +390,8 @@ def test_pages_are_put_into_the_new_site_by_the_process_that_made_them(tmp_path,
     pipeline.build(paths, DEFAULT)
     edit_a_value(root)
     results = pipeline.compute(paths)
-    with pipeline.writing(paths.out) as writer:
-        output = pipeline.render(results, paths, DEFAULT, writer=writer)
-        staged = sorted(p for p, c in output.files.items() if c is write.STAGED)
-        pipeline.write(paths.out, output, writer)
+    output, _ = pipeline.publish(results, paths, DEFAULT)
+    staged = sorted(p for p, c in output.files.items() if c is write.STAGED)
     assert "countries/KOR/index.html" in staged and "data/values.csv" in staged
     assert "index.html" in staged
     assert all(p in output.keys for p in staged)

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scorecard import pipeline
-from scorecard.write import Output, Writer
+from scorecard.write import Writer
 
 from ..conftest import edit
 from ..test_serve import QUOTED_PROBLEM, TIMEOUT, Live, copy_project, wait_until
@@ -59,19 +58,19 @@ def test_the_open_page_reloads_ahead_of_the_build_and_only_then(open_page, tmp_p
     watcher probe caused may still reload the page before the edit: nothing here counts
     reloads.)"""
     gate = tmp_path / "hold"
-    real_write = pipeline.write
+    real_finish = Writer.finish
 
-    def held_write(out: Path, output: Output, writer: Writer) -> bool:  # in serve's build
+    def held_finish(writer: Writer, files: dict[str, object], keys: object = None) -> bool:
         """Hold the edit's build (not the watcher probe's) before it puts its site in place
-        (the edited page is made ahead, so it is in `output` as bytes)."""
-        page = output.files.get("countries/FRA/index.html", b"")
+        (in serve's build process; the edited page is made ahead, so it is bytes here)."""
+        page = files.get("countries/FRA/index.html", b"")
         edited = isinstance(page, bytes) and "République".encode() in page
         deadline = time.monotonic() + TIMEOUT
         while edited and gate.exists() and time.monotonic() < deadline:
             time.sleep(0.01)
-        return real_write(out, output, writer)
+        return real_finish(writer, files, keys)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pipeline, "write", held_write)
+    monkeypatch.setattr(Writer, "finish", held_finish)
     root = copy_project(tmp_path / "project")
     monkeypatch.chdir(root)
     live = Live(root)
