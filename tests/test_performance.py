@@ -331,11 +331,11 @@ def test_country_files_are_checked_the_same_in_two_processes(tmp_path, monkeypat
     ]
 
 
-def problems_of(data: Path) -> list[str]:
+def problems_of(data: Path, store: validate.Store | None = None) -> list[str]:
     from scorecard.errors import ScorecardError
 
     with pytest.raises(ScorecardError) as caught:
-        load_dataset(data, store=None)
+        load_dataset(data, store=store)
     return [p.format() for p in caught.value.problems]
 
 
@@ -355,6 +355,46 @@ def test_a_valid_data_set_is_the_same_from_either_process(tmp_path, monkeypatch)
     ]
     monkeypatch.setattr(parallel, "can_fork", lambda: False)
     assert repr(load_dataset(data, store=None)) == repr((dataset, warnings))
+
+
+def test_the_childs_stored_outcomes_come_back_through_the_cache(tmp_path, monkeypatch):
+    """The child sends None for each file whose outcome it stored (read back from the
+    cache here) and the outcome itself for the others: a file with errors is never stored."""
+    data = generate.generate(tmp_path / "data", 2 * validate.FORK_AT, seed=5)
+    files = sorted((data / "countries").glob("*.yaml"))
+    broken = files[-1]  # the child's half
+    broken.write_text(
+        broken.read_text(encoding="utf-8").replace("year: 2023", "year: 2099", 1),
+        encoding="utf-8",
+    )
+    sent: list[list[Any]] = []
+    real_fork = parallel.fork_while
+    monkeypatch.setattr(parallel, "fork_while", lambda *a: sent.append(real_fork(*a)) or sent[-1])
+    store = validate.Store(tmp_path / "cache")
+    two = problems_of(data, store)
+    assert len(sent) == 1 and len(sent[0]) == len(files) // 2
+    if parallel.can_fork():  # else `there` ran here, with the same outcome
+        assert [s is None for s in sent[0]] == [True] * (len(files) // 2 - 1) + [False]
+    assert sent[0][-1][2] is None  # the broken file's outcome: problems, no Country
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    assert two == problems_of(data, None)
+
+
+def test_an_outcome_unreadable_when_read_back_is_checked_again(tmp_path, monkeypatch):
+    data = generate.generate(tmp_path / "data", 2 * validate.FORK_AT, seed=6)
+    store = validate.Store(tmp_path / "cache")
+    real_fork = parallel.fork_while
+
+    def spoiled(*arguments: Any) -> Any:  # every stored outcome spoiled before it is read
+        made = real_fork(*arguments)
+        for entry in store.folder.iterdir():
+            entry.write_bytes(b"not a pickle")
+        return made
+
+    monkeypatch.setattr(parallel, "fork_while", spoiled)
+    dataset, warnings = load_dataset(data, store=store)
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    assert repr((dataset, warnings)) == repr(load_dataset(data, store=None))
 
 
 def test_ranking_keeps_every_other_field(tmp_path):
