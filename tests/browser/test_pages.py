@@ -286,6 +286,23 @@ def test_overview_works_from_disk(open_page, built_site):
     log.assert_clean()
 
 
+@pytest.mark.parametrize("width", [1024, 1280, 1440])
+@pytest.mark.parametrize(
+    "path", ["countries/KOR/index.html", "spotlights/KOR/index.html", "pillars/compute/index.html"]
+)
+def test_a_table_beside_a_chart_is_never_cut_on_a_desktop(open_page, server, path, width):
+    """A table sharing a row with its chart (.two-col) shows every column without
+    scrolling: side by side only where it fits (a country's pillar table lost its last
+    column at every desktop width when the two had half the row each)."""
+    page, log = open_page(server + path, viewport={"width": width, "height": 900})
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll('.two-col .table-scroll')]
+            .map(e => [e.querySelector('table').id, e.scrollWidth - e.clientWidth])"""
+    )
+    assert cut and all(hidden <= 0 for _, hidden in cut), cut
+    log.assert_clean()
+
+
 def test_layout_fits_a_phone(open_page, server):
     page, log = open_page(
         server + "countries/KOR/index.html", viewport={"width": 390, "height": 844}
