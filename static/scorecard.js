@@ -318,7 +318,7 @@
       var head = table.tHead.rows[0];
       while (head.cells.length > 1) head.deleteCell(1);
       isos.forEach(function (iso) {
-        var th = cell("th");
+        var th = cell("th", null, "num");  /* over right-aligned numbers */
         th.scope = "col";
         var link = cell("a", byIso[iso].name);
         link.href = "../countries/" + iso + "/index.html";

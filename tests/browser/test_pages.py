@@ -151,6 +151,10 @@ def test_compare_permalink_round_trip(open_page, server):
         "#compare-table thead th a", "a => a.map(x => x.textContent)"
     )
     assert headers == ["South Korea", "Japan", "France", "Germany"]
+    aligned = page.eval_on_selector_all(  # over their numbers, as the page first drawn
+        "#compare-table thead th", "t => t.map(x => getComputedStyle(x).textAlign)"
+    )
+    assert aligned == ["left", "right", "right", "right", "right"]
     assert _radar_shown(page) == [("0", "KOR"), ("1", "JPN"), ("2", "FRA"), ("3", "DEU")]
     again, log2 = open_page(page.url)
     headers = again.eval_on_selector_all(
