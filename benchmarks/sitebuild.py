@@ -42,14 +42,15 @@ def main(argv: list[str] | None = None, leave: bool = False) -> int:
                 return finish(0, leave)
             results = pipeline.compute(paths, country_codes=codes)
             output, _ = pipeline.publish(results, paths, load_config(REPO))
+            countries, files = len(results.dataset.countries), len(output.files)
+            print(f"built {args.out}: {countries} countries, {files} files")
+            # As build.py does: the process ends here, its objects not freed, and before the
+            # collector resumes (it would walk every object the build made: 0.03-0.15 s).
+            return finish(0, leave)
     except ScorecardError as exc:
         for problem in exc.problems:
             print(problem.format(), file=sys.stderr)
         return 1
-    print(
-        f"built {args.out}: {len(results.dataset.countries)} countries, {len(output.files)} files"
-    )
-    return finish(0, leave)  # as build.py does: the process ends here, its objects not freed
 
 
 if __name__ == "__main__":
