@@ -380,6 +380,28 @@ def test_the_childs_stored_outcomes_come_back_through_the_cache(tmp_path, monkey
     assert two == problems_of(data, None)
 
 
+def test_without_a_child_no_outcome_is_read_back_from_the_cache(tmp_path, monkeypatch):
+    """Where there is no second process (one processor, Windows, threads), the half meant
+    for the child is checked here: its outcomes are kept as made, not stored and read back."""
+    data = generate.generate(tmp_path / "data", 2 * validate.FORK_AT, seed=7)
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    store = validate.Store(tmp_path / "cache")
+    read: list[str] = []  # the entries found
+    real_get = validate.Store.get
+
+    def get(self: validate.Store, key: str, *arguments: Any) -> Any:
+        found = real_get(self, key, *arguments)
+        if found is not None:
+            read.append(key)
+        return found
+
+    monkeypatch.setattr(validate.Store, "get", get)
+    dataset, warnings = load_dataset(data, store=store)
+    stored = len(list(store.folder.iterdir()))  # every file's, and the shared files' (one)
+    assert read == [] and stored == 2 * validate.FORK_AT + 1
+    assert repr((dataset, warnings)) == repr(load_dataset(data, store=None))
+
+
 def test_an_outcome_unreadable_when_read_back_is_checked_again(tmp_path, monkeypatch):
     data = generate.generate(tmp_path / "data", 2 * validate.FORK_AT, seed=6)
     store = validate.Store(tmp_path / "cache")
