@@ -10,7 +10,9 @@ codes allowed):
 
 - cold: a new, empty cache folder, no previous site and no compiled modules of the
   project (a fresh clone); the other runs keep the modules Python compiled (its default;
-  this machine's environment sets PYTHONDONTWRITEBYTECODE, which the runs leave out);
+  this machine's environment sets PYTHONDONTWRITEBYTECODE, which the runs leave out).
+  The earlier cold runs' sites and caches are set aside until the last cold run, not
+  deleted just before each (see `measure`);
 - warm: the same build again, the cache filled and the previous site in place (nothing
   changed, so nothing is rendered or written: see docs/performance.md);
 - edited: a build after one value in one country file changed (a new value each run), in
@@ -97,12 +99,18 @@ def dataset(size: int) -> Path:
 def measure(size: int, data: Path, runs: int, serve: bool) -> list[str]:
     site = OUT / f"site-{size}"
     cold, processor, peaks = [], [], []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory() as cache:
-            shutil.rmtree(site, ignore_errors=True)
+    # The earlier runs' sites and caches are set aside, and deleted only after the cold
+    # runs: on this machine's file system (ext4 without a journal), creating files is
+    # several times slower for a minute or more after thousands were deleted (ext4 skips
+    # recently freed inodes, fs/ext4/ialloc.c), which a fresh clone does not meet.
+    with tempfile.TemporaryDirectory(dir=OUT) as aside:
+        for n in range(runs):
+            if site.exists():
+                site.rename(Path(aside) / f"site-{n}")
+            empty = Path(aside) / f"cache-{n}"
             forget_bytecode()
             command = ["build", "--data", str(data), "--out", str(site)]
-            seconds, peak, used = timed(command, cache)
+            seconds, peak, used = timed(command, str(empty))
             cold.append(seconds)
             processor.append(used)
             peaks.append(peak)
