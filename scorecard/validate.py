@@ -588,11 +588,14 @@ class _Checker:
                 if path not in theirs:
                     outcomes[path] = self._country(path, keys[path], framework, sources)
 
-        this_process = os.getpid()
+        parent = os.getpid()
 
-        def there() -> list[_Outcome | None]:  # in a child, or here if there is none
-            sent = self._sent if os.getpid() != this_process else lambda outcome, _: outcome
-            return [sent(self._country(p, keys[p], framework, sources), keys[p]) for p in half]
+        def there() -> list[_Outcome | None]:
+            forked = os.getpid() != parent  # else there is no child: `there` runs here
+            return [
+                self._sent(self._country(p, keys[p], framework, sources), keys[p], forked)
+                for p in half
+            ]
 
         if half:
             for path, sent in zip(half, parallel.fork_while(there, here), strict=True):
@@ -632,11 +635,13 @@ class _Checker:
             self.store.put(key, outcome)  # type: ignore[union-attr]
         return outcome
 
-    def _sent(self, outcome: _Outcome, key: str) -> _Outcome | None:
-        """What a child sends back for a file it checked: None if the outcome is stored in
-        the cache under `key` (the parent reads it from there: pickling it again to send it
-        took as long as reading it back, ~0.1 ms a file), else the outcome itself."""
-        return None if key and self.store is not None and self.store.has(key) else outcome
+    def _sent(self, outcome: _Outcome, key: str, forked: bool) -> _Outcome | None:
+        """What `there` returns for a file it checked: from a child (`forked`), None if the
+        outcome is stored in the cache under `key` (the parent reads it from there:
+        pickling it again to send it took as long as reading it back, ~0.1 ms a file);
+        else the outcome itself."""
+        stored = forked and bool(key) and self.store is not None and self.store.has(key)
+        return None if stored else outcome
 
     def _cache_context(self) -> str:
         """What a country file's outcome depends on, other than its own bytes and path."""
