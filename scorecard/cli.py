@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__, github, pipeline
-from . import diff as score_diff
 from .config import ConfigError, load_config
 from .errors import Problem, ScorecardError, Severity, summarise
 from .i18n import TranslationError
@@ -201,6 +200,8 @@ def _build(
 
 
 def _diff(paths: pipeline.Paths, ref: str, output: str) -> int:
+    from . import diff as score_diff  # it loads tarfile and difflib, which builds do not need
+
     markdown = output == "markdown"
     try:
         result = score_diff.diff_against(paths.data, ref)

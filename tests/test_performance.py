@@ -311,6 +311,14 @@ def test_a_cold_build_imports_numpy_only_in_its_second_process(tmp_path):
     assert (status, loaded) == (0, [])
 
 
+def test_a_build_loads_no_package_metadata_and_no_tools_of_other_commands(tmp_path):
+    """Markdown's extensions named as text were looked up among the installed packages'
+    entry points (importlib.metadata: ~25 ms in each process converting a document);
+    tarfile (`diff`) and ctypes (the site's exchange, at its end) load only when used."""
+    heavy = ("importlib.metadata", "tarfile", "ctypes")
+    assert modules_a_build_loads(tmp_path / "site", tmp_path / "cache", heavy) == (0, [])
+
+
 def test_country_files_are_checked_the_same_in_two_processes(tmp_path, monkeypatch):
     data = generate.generate(tmp_path / "data", 2 * validate.FORK_AT, seed=3)
     files = sorted((data / "countries").glob("*.yaml"))
@@ -576,7 +584,7 @@ def test_check_loads_only_what_validation_needs(tmp_path):
         "import sys\n"
         "from scorecard.cli import main\n"
         "status = main(['check'])\n"
-        "heavy = ('numpy', 'jinja2', 'jsonschema', 'pycountry', 'babel')\n"
+        "heavy = ('numpy', 'jinja2', 'jsonschema', 'pycountry', 'babel', 'tarfile')\n"
         "print(status, sorted(m for m in heavy if m in sys.modules))\n"
     )
     env = {**os.environ, "SCORECARD_CACHE_DIR": str(tmp_path)}

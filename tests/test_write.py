@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pickle
+import sys
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,18 @@ def test_replaces_without_an_atomic_exchange_too(tmp_path, monkeypatch):
     write_site(out, SITE)
     assert tree(out) == SITE
     assert leftovers(tmp_path) == []
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="renameat2 is Linux's")
+def test_the_exchange_swaps_two_folders_in_one_step_on_linux(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "one.txt").write_text("a")
+    (tmp_path / "b").mkdir()
+    assert write._exchange(tmp_path / "a", tmp_path / "b")  # glibc 2.28 and later have it
+    assert sorted(os.listdir(tmp_path / "a")) == []
+    assert (tmp_path / "b" / "one.txt").read_text() == "a"
+    assert not write._exchange(tmp_path / "a", tmp_path / "missing")  # fails: nothing moves
+    assert (tmp_path / "b" / "one.txt").read_text() == "a"
 
 
 def test_a_failure_while_writing_leaves_the_old_site(tmp_path):
