@@ -19,6 +19,7 @@ reason, `there` runs again here, so an error surfaces as it would without the ch
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import select
@@ -59,9 +60,20 @@ class Forked(Generic[R]):
     Only the process that started the child waits for it: in a process forked from that
     one later, `result()` runs `there` itself. With `fork=False` there is never a child
     (`there` keeps what it makes in this process for later: serve's Monte Carlo runs).
+
+    `spare`: work the child does after `there`, before its result is written, for what
+    it leaves on disk (site.py's compiled templates, in their cache): the child would
+    otherwise end while this process is still busy. It is never run without a child,
+    and if it fails the result is written all the same.
     """
 
-    def __init__(self, there: Callable[[], R], *, fork: bool = True):
+    def __init__(
+        self,
+        there: Callable[[], R],
+        *,
+        fork: bool = True,
+        spare: Callable[[], object] | None = None,
+    ):
         self._there = there
         self._owner = os.getpid()
         self._pid = 0  # the child, until it has been waited for
@@ -75,7 +87,11 @@ class Forked(Generic[R]):
         if pid == 0:  # the child: compute, write, and leave without running any cleanup
             status = 1
             try:
-                pickle.dump(there(), channel, protocol=pickle.HIGHEST_PROTOCOL)
+                made = there()
+                if spare is not None:
+                    with contextlib.suppress(Exception):  # a head start only: redone if need be
+                        spare()
+                pickle.dump(made, channel, protocol=pickle.HIGHEST_PROTOCOL)
                 channel.flush()
                 status = 0
             finally:

@@ -76,6 +76,10 @@ class Results:
         self.warnings = warnings
         self._computed = computed
         self._unsaved = unsaved if unsaved is not None else []  # filled by `computed`
+        # Work for the Monte Carlo runs' child after its runs (parallel.Forked's `spare`),
+        # if the results are computed after it is set: rendering's templates compiled into
+        # their cache, while this process scores the editions.
+        self.spare: Callable[[], object] | None = None
 
     def take_unsaved(self) -> Callable[[], None]:
         """What writes the results computed here to the result cache (nothing when they
@@ -203,11 +207,12 @@ def compute(
         found = resultcache.load(dataset, store)
         if found is not None:
             return found
-        computing = start_computing(dataset, kept)
+        computing = start_computing(dataset, kept, spare=results.spare)
         unsaved.append(lambda: resultcache.save(dataset, store, computing.whole()))  # take_unsaved
         return computing
 
-    return Results(dataset, warnings, computed, unsaved)
+    results = Results(dataset, warnings, computed, unsaved)
+    return results
 
 
 # A country's scores before ranking, by (its file's validation key, data up to year): None
@@ -247,7 +252,9 @@ def compute_results(dataset: Dataset, kept: Kept | None = None) -> resultcache.C
     return start_computing(dataset, kept).whole()
 
 
-def start_computing(dataset: Dataset, kept: Kept | None = None) -> Computing:
+def start_computing(
+    dataset: Dataset, kept: Kept | None = None, *, spare: Callable[[], object] | None = None
+) -> Computing:
     """compute_results, returning once everything but the rank intervals is computed.
 
     The Monte Carlo runs need only the scores, not their ranks: on two processors a forked
@@ -262,12 +269,16 @@ def start_computing(dataset: Dataset, kept: Kept | None = None) -> Computing:
     when the intervals are first read, and only the countries whose scores changed in
     them are ranked again (sensitivity.Kept): quicker than every run ranked in a child.
     Ranks and medians involve every country and are always computed.
+
+    `spare`: what the child does after its runs (see Results.spare).
     """
     scorer = _Scorer(dataset, kept)
     framework = dataset.framework
     current = [scorer.score(c, None) for c in dataset.countries]
     if kept is None:
-        intervals = parallel.Forked(lambda: _rank_intervals(framework, current))  # ranks unused
+        intervals = parallel.Forked(  # the ranks are not used
+            lambda: _rank_intervals(framework, current), spare=spare
+        )
     else:
         intervals = parallel.Forked(lambda: _rank_intervals(framework, current, kept), fork=False)
     try:

@@ -220,9 +220,16 @@ class _Renderer:
     def _compile_while_computing(self) -> None:
         """Compile templates while the Monte Carlo runs are still being made in a child
         (pipeline.Computing), the country template first, until they are done: this
-        process would wait for them, and compiles the templates afterwards otherwise."""
-        names = ["country.html", *self.env.list_templates(extensions=["html"])]
-        for name in dict.fromkeys(names):
+        process would wait for them, and compiles the templates afterwards otherwise.
+
+        The child compiles them too, from the last, once its runs are done (Results.spare):
+        at 1,000 countries it would otherwise wait ~0.2 s for this process to score the
+        editions. Each process finds what the other compiled in the compiled templates'
+        cache; without that cache there is nothing the child could hand over."""
+        names = list(dict.fromkeys(["country.html", *self.env.list_templates(["html"])]))
+        if self.env.bytecode_cache is not None:
+            self.results.spare = lambda: [self.env.get_template(n) for n in reversed(names)]
+        for name in names:
             if self.results.intervals_ready():
                 return
             self.env.get_template(name)

@@ -142,8 +142,8 @@ def children_started(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     children: list[int] = []
 
     class Counted(parallel.Forked):  # type: ignore[type-arg]
-        def __init__(self, there: Callable[[], Any]):
-            super().__init__(there)
+        def __init__(self, there: Callable[[], Any], **options: Any):
+            super().__init__(there, **options)
             children.append(self._pid)
 
     monkeypatch.setattr(parallel, "Forked", Counted)
@@ -195,6 +195,36 @@ def test_a_forked_result_is_made_here_without_a_child_or_when_it_failed(monkeypa
     here = parallel.Forked(lambda: made.append(os.getpid()) or len(made), fork=False)
     assert here._pid == 0 and made == []
     assert here.result() == here.result() == 1 and made == [parent]
+
+
+def test_a_forked_childs_spare_work_is_done_after_its_result_is_made(monkeypatch, tmp_path):
+    """`spare` runs in the child once `there` has made its result, before the child ends;
+    a failure in it changes nothing; without a child it is never run."""
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    log = tmp_path / "log"
+
+    def noted(what: str, made: int) -> int:
+        with log.open("a") as file:
+            file.write(f"{what} {os.getpid()}\n")
+        return made
+
+    forked = parallel.Forked(lambda: noted("there", os.getpid()), spare=lambda: noted("spare", 0))
+    child = forked._pid
+    assert forked.result() == child
+    assert log.read_text() == f"there {child}\nspare {child}\n"
+
+    def broken() -> None:
+        raise OSError("no space left on device")
+
+    failed = parallel.Forked(os.getpid, spare=broken)
+    child = failed._pid
+    assert failed.result() == child  # the child's result, not made again here
+
+    log.unlink()
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    here = parallel.Forked(lambda: noted("there", os.getpid()), spare=lambda: noted("spare", 0))
+    assert here.result() == os.getpid()
+    assert log.read_text() == f"there {os.getpid()}\n"
 
 
 def test_a_forked_result_asked_for_in_a_later_child_is_made_there(monkeypatch):
@@ -266,6 +296,43 @@ def test_templates_are_compiled_while_the_intervals_are_computed(tmp_path):
     renderer.env.get_template = lambda name, *a: compiled.append(name) or real(name, *a)  # type: ignore[method-assign]
     renderer._compile_while_computing()
     assert compiled == ["country.html", "404.html"]  # the country template first, then in order
+
+
+def test_the_monte_carlo_child_compiles_the_templates_into_their_cache(tmp_path, monkeypatch):
+    """What the child does after its runs (Results.spare, run by parallel.Forked): every
+    template, from the last, into the compiled templates' cache, where this process finds
+    them; with the cache turned off there is nothing it could hand over."""
+    monkeypatch.setenv("SCORECARD_CACHE_DIR", str(tmp_path / "cache"))
+    paths = pipeline.Paths.for_project(REPO, FIXTURE, tmp_path / "site")
+    results = pipeline.compute(paths)
+    results.intervals_ready = lambda: True  # type: ignore[method-assign]  # nothing compiled here
+    compiled: list[str] = []
+    real = jinja2.Environment._compile
+
+    def counted(env: jinja2.Environment, source: str, filename: str) -> Any:
+        compiled.append(Path(filename).name)
+        return real(env, source, filename)
+
+    monkeypatch.setattr(jinja2.Environment, "_compile", counted)
+    renderer = site._Renderer(results, paths, Config(), "en", None)
+    renderer._compile_while_computing()
+    assert compiled == [] and results.spare is not None
+    results.spare()
+    names = [
+        "country.html",
+        *(n for n in renderer.env.list_templates(["html"]) if n != "country.html"),
+    ]
+    assert compiled == names[::-1]
+    compiled.clear()
+    again = site._Renderer(results, paths, Config(), "en", None)  # a new environment
+    for name in names:
+        again.env.get_template(name)
+    assert compiled == []  # every one read from the cache
+
+    monkeypatch.setenv("SCORECARD_CACHE_DIR", "off")
+    results = pipeline.compute(paths)
+    site._Renderer(results, paths, Config(), "en", None)._compile_while_computing()
+    assert results.spare is None
 
 
 def test_no_fork_with_other_threads_running():

@@ -32,7 +32,7 @@ def compute(data: Path) -> pipeline.Results:
 
 
 def forbid_computing(monkeypatch: pytest.MonkeyPatch) -> None:
-    def fail(*args):
+    def fail(*args, **options):
         raise AssertionError("the results were computed again")
 
     monkeypatch.setattr(pipeline, "start_computing", fail)
@@ -87,7 +87,9 @@ def test_changed_data_is_computed_again(data, store, monkeypatch):
     edit(data / "countries" / "FRA.yaml", "value: 5000\n", "value: 4000\n")
     calls = []
     real = pipeline.start_computing
-    monkeypatch.setattr(pipeline, "start_computing", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(
+        pipeline, "start_computing", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
     second = compute(data)
     assert calls == [1]
     assert second.scores != first.scores
