@@ -4,11 +4,12 @@
 runs `here`, and returns what `there` made (the child writes it to an unnamed file);
 `Forked(there)` starts such a child and lets this process go on until it asks for the
 result. The child inherits everything computed so far, so nothing is recomputed or
-serialised on the way in; pipeline.py gives it the Monte Carlo runs, validate.py half the
-country files.
+serialised on the way in; pipeline.py gives it the Monte Carlo runs.
 `fork_sharing(items, work, there, here)` does the same, then both processes take items
 from one queue until none are left, so neither waits for the other: site.py gives the
-child the downloads and this process the other pages, then both make country pages.
+child the downloads and this process the other pages, then both make country pages;
+validate.py shares the country files to check (this process first imports what
+rendering needs, for a build).
 Either way the result is exactly the one of running everything in turn.
 
 Forking is skipped where it is unsafe or cannot help: without os.fork (Windows), on one

@@ -15,7 +15,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import date
 from functools import cache, cached_property
 from pathlib import Path
@@ -81,6 +81,7 @@ def load_dataset(
     today: date | None = None,
     country_codes: Collection[str] | None = None,
     store: Store | bool | None = True,
+    meanwhile: Callable[[], object] | None = None,
 ) -> tuple[Dataset, list[Problem]]:
     """Read and validate everything under `root`; return the Dataset and its warnings.
 
@@ -89,11 +90,13 @@ def load_dataset(
     the command line never sets it; the benchmarks pass ISO plus user-assigned codes to
     build more than 249 countries (docs/performance.md). `store` keeps validated country
     files between builds: True for the default cache (scorecard.cache), False or None for none.
+    `meanwhile`: what this process does first while a forked child starts checking country
+    files, if one does (a build imports its rendering's modules).
     """
     files = discover(root)
     if store is True:
         store = default_store("countries")
-    checker = _Checker(files, today or date.today(), country_codes, store or None)
+    checker = _Checker(files, today or date.today(), country_codes, store or None, meanwhile)
     dataset = checker.run()
     if dataset is None or any(p.severity is Severity.ERROR for p in checker.problems):
         raise ScorecardError(checker.problems)
@@ -141,8 +144,10 @@ class _Checker:
         today: date,
         country_codes: Collection[str] | None = None,
         store: Store | None = None,
+        meanwhile: Callable[[], object] | None = None,
     ):
         self.files = files
+        self.meanwhile = meanwhile
         self.today = today
         self.problems: list[Problem] = []
         self.used_sources: set[str] = set()
@@ -568,41 +573,38 @@ class _Checker:
     ) -> list[Country | None]:
         """Every country file's outcome, in file order, its problems and sources recorded.
 
-        Parsing and checking a file takes ~2 ms, sending its outcome between processes a
-        tenth of that: with enough files to check (not in the cache), a forked child checks
-        half of them meanwhile (scorecard.parallel). The outcomes it stores in the cache
-        come back from there, not pickled a second time to be sent (_sent). The outcomes are
-        merged in file order, so the problems and the Dataset are exactly those of checking
-        one file after another. Each file is read once, for its key; its check parses those
-        bytes (_key_bytes).
+        Parsing and checking a file takes ~2 ms, reading its outcome from the cache a tenth
+        of that. Keys are made in file order until FORK_AT files are found to need checking
+        (their outcomes are not in the cache): then a forked child and this process share
+        the files from there on from one queue (scorecard.parallel.fork_sharing), each
+        making the keys of the files it takes, while this process first does `meanwhile`
+        and reads the outcomes found before. A build whose files are all in the cache
+        forks nothing. The outcomes the child stores in the cache come back from there,
+        not pickled a second time to be sent (_sent). The outcomes are merged in file
+        order, so the problems and the Dataset are exactly those of checking one file
+        after another. Each file is read once, for its key; its check parses those bytes
+        (_key_bytes).
         """
         paths = self.files.countries
-        keys = self.country_keys = {path: self._cache_key(path) for path in paths}
-        to_check = [p for p in paths if not (keys[p] and self.store.has(keys[p]))]  # type: ignore[union-attr]
-        half = to_check[len(to_check) // 2 :] if len(to_check) >= FORK_AT else []
-        theirs = set(half)
+        keys: dict[Path, str] = {}
+        to_check: list[Path] = []  # of the files with a key so far
+        for path in paths:
+            if len(to_check) >= FORK_AT:
+                break
+            key = keys[path] = self._cache_key(path)
+            if not (key and self.store.has(key)):  # type: ignore[union-attr]
+                to_check.append(path)
         outcomes: dict[Path, _Outcome] = {}
-
-        def here() -> None:
-            for path in paths:
-                if path not in theirs:
-                    outcomes[path] = self._country(path, keys[path], framework, sources)
-
-        parent = os.getpid()
-
-        def there() -> list[_Outcome | None]:
-            forked = os.getpid() != parent  # else there is no child: `there` runs here
-            return [
-                self._sent(self._country(p, keys[p], framework, sources), keys[p], forked)
-                for p in half
-            ]
-
-        if half:
-            for path, sent in zip(half, parallel.fork_while(there, here), strict=True):
-                # None: stored by the child, read back here (or, unreadable, checked again)
-                outcomes[path] = sent or self._country(path, keys[path], framework, sources)
-        else:
-            here()
+        if len(to_check) >= FORK_AT:
+            queue = [*to_check, *paths[len(keys) :]]
+            checking = set(to_check)
+            found = [path for path in keys if path not in checking]  # in the cache
+            outcomes = self._with_a_child(queue, found, keys, framework, sources)
+        for path in paths:
+            if path not in outcomes:  # read or checked here, in order
+                keys[path] = keys[path] if path in keys else self._cache_key(path)
+                outcomes[path] = self._country(path, keys[path], framework, sources)
+        self.country_keys = {path: keys[path] for path in paths}
         countries = []
         for path in paths:
             problems, used, country = outcomes[path]
@@ -610,6 +612,37 @@ class _Checker:
             self.used_sources |= used
             countries.append(country)
         return countries
+
+    def _with_a_child(
+        self,
+        queue: list[Path],
+        found: list[Path],
+        keys: dict[Path, str],
+        framework: Framework | None,
+        sources: dict[str, Source] | None,
+    ) -> dict[Path, _Outcome]:
+        """The outcomes of `queue`'s files, shared with a child, and of `found` (read from
+        the cache here first, after `meanwhile`); `keys` gets the keys made meanwhile."""
+        parent = os.getpid()
+        outcomes: dict[Path, _Outcome] = {}
+
+        def here() -> None:
+            if self.meanwhile is not None and parallel.can_fork():
+                self.meanwhile()
+            for path in found:
+                outcomes[path] = self._country(path, keys[path], framework, sources)
+
+        def take(path: Path) -> tuple[str, _Outcome | None]:
+            key = keys[path] if path in keys else self._cache_key(path)
+            outcome = self._country(path, key, framework, sources)
+            return key, self._sent(outcome, key, os.getpid() != parent)
+
+        _, taken = parallel.fork_sharing(queue, take, lambda: None, here)
+        for path, (key, sent) in zip(queue, taken, strict=True):
+            keys[path] = key
+            # None: stored by the child, read back here (or, unreadable, checked again)
+            outcomes[path] = sent or self._country(path, key, framework, sources)
+        return outcomes
 
     def _country(
         self,

@@ -386,24 +386,74 @@ def test_a_build_loads_no_package_metadata_and_no_tools_of_other_commands(tmp_pa
     assert modules_a_build_loads(tmp_path / "site", tmp_path / "cache", heavy) == (0, [])
 
 
+def shared_in_halves(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """parallel.fork_sharing with a fixed share instead of a queue: the child takes the
+    second half of the items, this process the first, so that a test knows which process
+    checks which file. Returns what each child sent back, as it is appended."""
+    sent: list[Any] = []
+
+    def halves(items: Any, work: Any, there: Any, here: Any) -> tuple[Any, list[Any]]:
+        half = len(items) // 2
+        mine: list[Any] = []
+        here()
+        first, theirs = parallel.fork_while(
+            lambda: (there(), [work(item) for item in items[half:]]),
+            lambda: mine.extend(work(item) for item in items[:half]),
+        )
+        sent.append(theirs)
+        return first, mine + theirs
+
+    monkeypatch.setattr(parallel, "fork_sharing", halves)
+    return sent
+
+
 def test_country_files_are_checked_the_same_in_two_processes(tmp_path, monkeypatch):
     data = generate.generate(tmp_path / "data", 2 * validate.FORK_AT, seed=3)
     files = sorted((data / "countries").glob("*.yaml"))
     for broken in (files[1], files[-2]):  # one file for each process
         text = broken.read_text(encoding="utf-8")
         broken.write_text(text.replace("year: 2023", "year: 2099", 1), encoding="utf-8")
-    forks = []
-    real_fork = parallel.fork_while
-    monkeypatch.setattr(parallel, "fork_while", lambda *a: forks.append(1) or real_fork(*a))
+    sent = shared_in_halves(monkeypatch)
     two = problems_of(data)
     monkeypatch.setattr(parallel, "can_fork", lambda: False)
     one = problems_of(data)
-    assert forks == [1, 1]
+    assert len(sent) == 2  # the second time, `there` ran here
     assert two == one
     assert [line.split(": ")[0] for line in one] == [
         f"{files[1]}:{line_of(files[1], 'year: 2099')}:11",
         f"{files[-2]}:{line_of(files[-2], 'year: 2099')}:11",
     ]
+
+
+def test_country_files_are_shared_from_a_queue_once_enough_need_checking(tmp_path, monkeypatch):
+    """Keys are made in file order until FORK_AT files need checking; from there the files
+    go to a queue both processes take from, while this process first does `meanwhile` and
+    reads the outcomes found in the cache before. With all in the cache, no child."""
+    data = generate.generate(tmp_path / "data", 3 * validate.FORK_AT, seed=8)
+    files = sorted((data / "countries").glob("*.yaml"))
+    store = validate.Store(tmp_path / "cache")
+    load_dataset(data, store=store)  # every file in the cache
+    edited = files[5 : 5 + validate.FORK_AT]  # FORK_AT of them edited
+    for path in edited:
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("seeded'", "seeded, edited'", 1), encoding="utf-8")
+    queued: list[list[Path]] = []
+    real = parallel.fork_sharing
+
+    def recorded(items: Any, *rest: Any) -> Any:
+        queued.append(list(items))
+        return real(items, *rest)
+
+    monkeypatch.setattr(parallel, "fork_sharing", recorded)
+    done: list[str] = []
+    dataset, warnings = load_dataset(data, store=store, meanwhile=lambda: done.append("meanwhile"))
+    assert queued == [edited + files[5 + validate.FORK_AT :]]
+    assert done == (["meanwhile"] if parallel.can_fork() else [])
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    assert repr((dataset, warnings)) == repr(load_dataset(data, store=None))
+    queued.clear()
+    load_dataset(data, store=store, meanwhile=lambda: done.append("again"))
+    assert queued == [] and done.count("again") == 0  # all in the cache: nothing to share
 
 
 def problems_of(data: Path, store: validate.Store | None = None) -> list[str]:
@@ -442,15 +492,16 @@ def test_the_childs_stored_outcomes_come_back_through_the_cache(tmp_path, monkey
         broken.read_text(encoding="utf-8").replace("year: 2023", "year: 2099", 1),
         encoding="utf-8",
     )
-    sent: list[list[Any]] = []
-    real_fork = parallel.fork_while
-    monkeypatch.setattr(parallel, "fork_while", lambda *a: sent.append(real_fork(*a)) or sent[-1])
+    sent = shared_in_halves(monkeypatch)
     store = validate.Store(tmp_path / "cache")
     two = problems_of(data, store)
     assert len(sent) == 1 and len(sent[0]) == len(files) // 2
+    keys = [key for key, _ in sent[0]]
+    assert all(keys) and len(set(keys)) == len(keys)  # the child made them
+    outcomes = [outcome for _, outcome in sent[0]]
     if parallel.can_fork():  # else `there` ran here, with the same outcome
-        assert [s is None for s in sent[0]] == [True] * (len(files) // 2 - 1) + [False]
-    assert sent[0][-1][2] is None  # the broken file's outcome: problems, no Country
+        assert [o is None for o in outcomes] == [True] * (len(files) // 2 - 1) + [False]
+    assert outcomes[-1][2] is None  # the broken file's outcome: problems, no Country
     monkeypatch.setattr(parallel, "can_fork", lambda: False)
     assert two == problems_of(data, None)
 
