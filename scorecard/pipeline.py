@@ -212,7 +212,7 @@ def compute(
         found = resultcache.load(dataset, store)
         if found is not None:
             return found
-        computing = start_computing(dataset, kept, spare=results.spare)
+        computing = start_computing(dataset, kept, spare=results.spare)  # results: below
         unsaved.append(lambda: resultcache.save(dataset, store, computing.whole()))  # take_unsaved
         return computing
 

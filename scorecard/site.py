@@ -227,8 +227,13 @@ class _Renderer:
         editions. Each process finds what the other compiled in the compiled templates'
         cache; without that cache there is nothing the child could hand over."""
         names = list(dict.fromkeys(["country.html", *self.env.list_templates(["html"])]))
+
+        def from_the_last() -> None:
+            for name in reversed(names):
+                self.env.get_template(name)
+
         if self.env.bytecode_cache is not None:
-            self.results.spare = lambda: [self.env.get_template(n) for n in reversed(names)]
+            self.results.spare = from_the_last
         for name in names:
             if self.results.intervals_ready():
                 return

@@ -602,7 +602,8 @@ class _Checker:
             outcomes = self._with_a_child(queue, found, keys, framework, sources)
         for path in paths:
             if path not in outcomes:  # read or checked here, in order
-                keys[path] = keys[path] if path in keys else self._cache_key(path)
+                if path not in keys:
+                    keys[path] = self._cache_key(path)
                 outcomes[path] = self._country(path, keys[path], framework, sources)
         self.country_keys = {path: keys[path] for path in paths}
         countries = []
