@@ -823,3 +823,25 @@ def test_kept_results_equal_fresh_ones_over_a_sequence_of_edits(tmp_path, monkey
     for step in [*(rng.choice(edits) for _ in range(8)), reweigh, lambda: value_edit(1.1)]:
         step()
         check(kept)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+def test_numpy_runs_one_thread_unless_the_environment_says_otherwise():
+    """A build keeps both processors busy with two processes; OpenBLAS's worker thread in
+    the Monte Carlo child only competed with the other process."""
+    probe = (
+        "import os, scorecard.sensitivity;"
+        "print(os.environ['OPENBLAS_NUM_THREADS'], len(os.listdir('/proc/self/task')))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    seen = []
+    for setting in (None, "2"):
+        if setting is not None:
+            env["OPENBLAS_NUM_THREADS"] = setting
+        done = subprocess.run(
+            [sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        seen.append(done.stdout.split())
+    assert seen[0] == ["1", "1"]  # no thread but the main one
+    assert seen[1][0] == "2"  # a setting of the environment is kept
