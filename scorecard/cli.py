@@ -188,6 +188,10 @@ def _build(
         return _report(exc.problems, paths)
     except (UnsafePathError, TranslationError) as exc:
         return _usage_error(str(exc))
+    except OSError as exc:  # a full disk, an output folder that cannot be written...
+        where = f" ({exc.filename})" if exc.filename else ""
+        kept = f"{_shown(paths.out)}/ is unchanged" if paths.out.exists() else "nothing written"
+        return _usage_error(f"the site could not be built: {exc.strerror or exc}{where}; {kept}")
     if not args.quiet:
         elapsed = time.perf_counter() - started
         countries = len(results.dataset.countries)

@@ -109,6 +109,16 @@ def create_country(data: Path, code: str) -> Path:
             f"cannot read the template {display_path(folder / TEMPLATE)}: {exc.strerror}"
         ) from None
     text = fill(template, iso3, name, regions(data))
-    with target.open("x", encoding="utf-8") as file:  # "x": never overwrite, even in a race
-        file.write(text)
+    try:
+        file = target.open("x", encoding="utf-8")  # "x": never overwrite, even in a race
+    except FileExistsError:
+        raise ExistsError(f"{display_path(target)} already exists; edit it instead") from None
+    except OSError as exc:
+        raise ScaffoldError(f"cannot create {display_path(target)}: {exc.strerror}") from None
+    try:
+        with file:
+            file.write(text)
+    except OSError as exc:  # a full disk: no half-written file is left behind
+        target.unlink(missing_ok=True)
+        raise ScaffoldError(f"cannot write {display_path(target)}: {exc.strerror}") from None
     return target

@@ -8,6 +8,7 @@ be http(s) during validation. Output is byte-identical for identical inputs.
 
 from __future__ import annotations
 
+import contextlib
 import posixpath
 import re
 from collections.abc import Callable, Collection, Iterator
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 import jinja2.ext
 import jinja2.lexer
 import jinja2.nodes
@@ -798,7 +800,21 @@ def _bytecode_cache(catalogue: Path) -> jinja2.BytecodeCache | None:
     store.prune()
     translated = catalogue.read_bytes() if catalogue.is_file() else b""
     version = digest(code_version(), jinja2.__version__, catalogue.as_posix(), translated)[:16]
-    return jinja2.FileSystemBytecodeCache(str(store.folder), f"{version}-%s.cache")
+    return _BytecodeCache(str(store.folder), f"{version}-%s.cache")
+
+
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's cache of compiled templates, where a full or read-only disk only means
+    compiling them again next time, as with every other cache (scorecard.cache.Store):
+    Jinja's own raised the error, and the build stopped."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
 
 
 class _CompiledTranslations(jinja2.ext.InternationalizationExtension):

@@ -6,6 +6,7 @@ between builds instead of listing the files; only the data downloads are named.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import subprocess
@@ -317,6 +318,31 @@ def test_a_failed_build_leaves_the_previous_site_untouched(project, capsys):
     assert err.endswith("1 error and 0 warnings in 1 file (5 checked)\n")
     assert tree(site) == before
     assert {p: p.stat().st_mtime_ns for p in site.rglob("*")} == stamps
+    assert stale_leftovers(project) == []
+
+
+def test_a_site_that_cannot_be_written_is_an_error_and_the_old_one_stays(
+    project, capsys, monkeypatch
+):
+    """A full disk (or an output folder that cannot be written) under the new site: one
+    line saying so, exit status 2, the previous site as it was and nothing left over."""
+    assert run(["build"], project, capsys)[0] == 0
+    site = project / "site"
+    before = tree(site)
+    edit(project / "indicators/countries/FRA.yaml", "value: 90\n", "value: 91\n")
+
+    def full(self: Path, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    status, out, err = run(["build"], project, capsys)
+    assert (status, out) == (2, "")
+    assert err == (
+        "build.py: error: the site could not be built: No space left on device; "
+        "site/ is unchanged\n"
+    )
+    monkeypatch.undo()
+    assert tree(site) == before
     assert stale_leftovers(project) == []
 
 

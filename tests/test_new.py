@@ -1,15 +1,18 @@
 """`python build.py new ISO3`: a country file made from the commented template.
 
-Exit status: 0 created; 2 for an unknown code, an existing file or a missing template
-(the command was used wrongly; 1 stays reserved for errors in the data). Nothing is written
-unless the status is 0.
+Exit status: 0 created; 2 for an unknown code, an existing file, a missing template or a
+file that cannot be written (the command cannot do what was asked; 1 stays reserved for
+errors in the data). Nothing is written unless the status is 0.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -167,6 +170,37 @@ def test_without_a_template(real, capsys):
     assert err == (
         "build.py: error: cannot read the template indicators/countries/_template.yaml: "
         "No such file or directory\n"
+    )
+    assert not (real / "indicators/countries/PRT.yaml").exists()
+
+
+def test_a_full_disk_leaves_no_half_written_file(real, capsys, monkeypatch):
+    real_open = Path.open
+
+    class HalfWritten:  # writes a little, then finds the disk full
+        def __init__(self, file: Any):
+            self.file = file
+
+        def __enter__(self) -> HalfWritten:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.file.close()
+
+        def write(self, text: str) -> int:
+            self.file.write(text[:20])
+            self.file.flush()
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    def opened(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        file = real_open(self, mode, *args, **kwargs)
+        return HalfWritten(file) if mode == "x" else file
+
+    monkeypatch.setattr(Path, "open", opened)
+    assert run(["new", "PRT"], real, capsys) == (
+        2,
+        "",
+        "build.py: error: cannot write indicators/countries/PRT.yaml: No space left on device\n",
     )
     assert not (real / "indicators/countries/PRT.yaml").exists()
 

@@ -6,6 +6,7 @@ records them).
 
 from __future__ import annotations
 
+import errno
 import gc
 import gettext
 import os
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -333,6 +335,22 @@ def test_the_monte_carlo_child_compiles_the_templates_into_their_cache(tmp_path,
     results = pipeline.compute(paths)
     site._Renderer(results, paths, Config(), "en", None)._compile_while_computing()
     assert results.spare is None
+
+
+def test_a_full_disk_under_the_compiled_templates_only_means_compiling_again(tmp_path, monkeypatch):
+    """Jinja's own cache raised the disk's error and stopped the build; every other cache
+    only makes builds slower when it cannot be written, and so does this one now."""
+    paths = pipeline.Paths.for_project(REPO, FIXTURE, tmp_path / "one")
+    pipeline.build(paths, Config())
+
+    def full(self: Any, file: Any) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setenv("SCORECARD_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(jinja2.bccache.Bucket, "write_bytecode", full)
+    pipeline.build(replace(paths, out=tmp_path / "two"), Config())
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+    assert not list((tmp_path / "cache" / "templates").glob("*.cache"))  # none written
 
 
 def test_no_fork_with_other_threads_running():
