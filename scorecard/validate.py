@@ -137,6 +137,24 @@ class _FileReport:
         )
 
 
+def _stray(path: Path) -> tuple[str, str]:
+    """What is wrong with an entry of countries/ that is not a country file, and the tip."""
+    if path.suffix == ".yaml" and path.is_symlink() and not path.exists():
+        return (
+            "a link to a file that does not exist: a country file must be readable",
+            "point the link at the country's file, or remove it",
+        )
+    if path.suffix == ".yaml" and path.is_dir():
+        return (
+            "a folder, not a country file: country files are ISO3.yaml files (e.g. KOR.yaml)",
+            "move it out of countries/, or start its name with _ if it is not data",
+        )
+    return (
+        "not a country file: country files are named ISO3.yaml (e.g. KOR.yaml)",
+        "rename it, or start its name with _ if it is not data",
+    )
+
+
 class _Checker:
     def __init__(
         self,
@@ -171,16 +189,9 @@ class _Checker:
 
     def run(self) -> Dataset | None:
         for stray in self.files.strays:
+            message, tip = _stray(stray)
             self.problems.append(
-                Problem(
-                    display_path(stray),
-                    0,
-                    0,
-                    Severity.ERROR,
-                    "",
-                    "not a country file: country files are named ISO3.yaml (e.g. KOR.yaml)",
-                    "rename it, or start its name with _ if it is not data",
-                )
+                Problem(display_path(stray), 0, 0, Severity.ERROR, "", message, tip)
             )
         files = {p.stem: p for p in self.files.countries}
         sources, framework, spotlights, methodology = self._shared(set(files))

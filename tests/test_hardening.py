@@ -305,8 +305,16 @@ def test_a_link_inside_the_data_folder_is_fine(project, capsys):
 def test_a_folder_named_like_a_country_file_is_refused(project, capsys):
     (project / "indicators/countries/ESP.yaml").mkdir()
     assert refused(project, capsys) == [
-        "indicators/countries/ESP.yaml: error: not a country file: country files are named "
-        "ISO3.yaml (e.g. KOR.yaml)"
+        "indicators/countries/ESP.yaml: error: a folder, not a country file: country files "
+        "are ISO3.yaml files (e.g. KOR.yaml)"
+    ]
+
+
+def test_a_link_to_a_missing_file_is_refused_as_such(project, capsys):
+    (project / "indicators/countries/ESP.yaml").symlink_to("_nowhere.yaml")
+    assert refused(project, capsys) == [
+        "indicators/countries/ESP.yaml: error: a link to a file that does not exist: a country "
+        "file must be readable"
     ]
 
 
