@@ -231,11 +231,16 @@ class _Checker:
         key = self._shared_key(countries)
         if key:
             match self.store.get(key):  # type: ignore[union-attr]
-                case (list() as problems, (dict(), Framework(), list(), str()) as shared):
+                case (
+                    list() as problems,
+                    set() as used,
+                    (dict(), Framework(), list(), str()) as shared,
+                ):
                     self.problems += problems
+                    self.used_sources |= used  # cited by the framework (default sources)
                     self.shared_key = key
                     return shared  # type: ignore[return-value]
-        before = len(self.problems)
+        before, used_before = len(self.problems), set(self.used_sources)
         sources = self._sources()
         framework = self._framework(sources)
         spotlights = [self._spotlight(path, framework, countries) for path in self.files.spotlights]
@@ -247,7 +252,8 @@ class _Checker:
         shared = (sources, framework, spotlights, methodology)
         problems = self.problems[before:]
         if key and not any(p.severity is Severity.ERROR for p in problems):
-            self.store.put(key, (problems, shared))  # type: ignore[union-attr]
+            used = self.used_sources - used_before
+            self.store.put(key, (problems, used, shared))  # type: ignore[union-attr]
             self.shared_key = key
         return shared
 

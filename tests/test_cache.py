@@ -67,6 +67,21 @@ def test_warnings_and_sources_come_back_from_the_cache(data, store, monkeypatch)
     assert outcome(data, store) == first  # no other source reported unused
 
 
+def test_sources_cited_by_the_framework_alone_stay_cited_from_the_cache(data, store, monkeypatch):
+    """A source only the framework cites (an indicator's default) is not unused: the cached
+    outcome of the shared files brought back their warnings but not their citations, so a
+    build with the cache warned about it (and `check --strict` failed) where one without
+    did not."""
+    with (data / "sources.yaml").open("a") as file:
+        file.write("framework-only:\n  producer: X\n  title: Y\n  url: https://example.org/y\n")
+    edit(data / "framework.yaml", "default_source: itu-2024", "default_source: framework-only")
+    first = outcome(data, store)
+    assert first == outcome(data, None)
+    assert first[1:] == []  # no warning after the dataset's repr: every source is cited
+    forbid_checking(monkeypatch)
+    assert outcome(data, store) == first
+
+
 def test_an_edited_file_is_checked_again(data, store):
     outcome(data, store)
     edit(data / "countries/FRA.yaml", "value: 90\n", "value: 91\n")
