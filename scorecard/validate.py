@@ -687,10 +687,10 @@ class _Checker:
         return outcome
 
     def _sent(self, outcome: _Outcome, key: str, forked: bool) -> _Outcome | None:
-        """What `there` returns for a file it checked: from a child (`forked`), None if the
-        outcome is stored in the cache under `key` (the parent reads it from there:
-        pickling it again to send it took as long as reading it back, ~0.1 ms a file);
-        else the outcome itself."""
+        """What _with_a_child's `take` returns for a file it checked: from the child
+        (`forked`), None if the outcome is stored in the cache under `key` (this process
+        reads it from there: pickling it again to send it took as long as reading it back,
+        ~0.1 ms a file); else the outcome itself."""
         stored = forked and bool(key) and self.store is not None and self.store.has(key)
         return None if stored else outcome
 
