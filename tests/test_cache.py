@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
+import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scorecard import cache, validate
 from scorecard.errors import ScorecardError
 from scorecard.validate import load_dataset
 
-from .conftest import TODAY, edit
+from .conftest import FIXTURE, TODAY, edit
 from .test_lens import with_spotlight
 
 
@@ -298,3 +302,62 @@ def test_a_file_is_replaced_whole_or_not_at_all(tmp_path):
         cache.replace_file(target, fails)
     assert target.read_bytes() == b"new"
     assert [p.name for p in tmp_path.iterdir()] == ["page.html"]  # no temporary file left
+
+
+# Every file a check reads, the shared ones included (a spotlight added to the fixture).
+EDITED_FILES = [
+    "framework.yaml",
+    "sources.yaml",
+    "spotlights/FRA.yaml",
+    "countries/DEU.yaml",
+    "countries/FRA.yaml",
+    "countries/ITA.yaml",
+]
+LINE_EDITS = st.tuples(
+    st.sampled_from(EDITED_FILES),
+    st.sampled_from(["delete", "duplicate", "swap", "remove the file"]),
+    st.integers(min_value=0),
+    st.integers(min_value=0),
+)
+
+
+def edit_lines(path: Path, how: str, first: int, second: int) -> None:
+    """Delete a line, insert a copy of one line before another, swap two, or remove the file."""
+    if not path.exists():
+        return
+    if how == "remove the file":
+        path.unlink()
+        return
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    i, j = first % len(lines), second % len(lines)
+    if how == "delete":
+        del lines[i]
+    elif how == "duplicate":
+        lines.insert(i, lines[j])
+    else:
+        lines[i], lines[j] = lines[j], lines[i]
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+@given(edits=st.lists(LINE_EDITS, min_size=1, max_size=3))
+@settings(max_examples=40)
+def test_the_cache_never_changes_the_outcome_of_a_check(edits, tmp_path_factory):
+    """Whatever a contributor's edit breaks or mends, a check with the cache says exactly
+    what one without it says: after the edit (the unchanged files from the cache, filled
+    before it) and again (everything from the cache). A warm check once disagreed with a
+    cold one (test_sources_cited_by_the_framework_alone_stay_cited_from_the_cache)."""
+    root = tmp_path_factory.mktemp("edited")
+    data = root / "indicators"
+    shutil.copytree(FIXTURE, data)
+    with_spotlight(data)
+    with (data / "sources.yaml").open("a") as file:  # a source the framework alone cites
+        file.write("framework-only:\n  producer: X\n  title: Y\n  url: https://example.org/y\n")
+    edit(data / "framework.yaml", "default_source: itu-2024", "default_source: framework-only")
+    store = cache.Store(root / "cache")
+    with contextlib.chdir(root):
+        outcome(data, store)  # the cache, filled before the edit
+        for name, how, first, second in edits:
+            edit_lines(data / name, how, first, second)
+        cold = outcome(data, None)
+        assert outcome(data, store) == cold
+        assert outcome(data, store) == cold

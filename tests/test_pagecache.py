@@ -14,15 +14,19 @@ import pickle
 import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
+from unittest import mock
 
 import jinja2
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scorecard import cache, pagecache, parallel, pipeline, resultcache, site, write
 from scorecard.config import Config
+from scorecard.errors import ScorecardError
 from scorecard.model import Country, Observation, Source
 
-from .conftest import REPO, edit, modules_a_build_loads, tree
+from .conftest import FIXTURE, REPO, edit, modules_a_build_loads, tree
 
 DEFAULT = Config()
 
@@ -435,3 +439,68 @@ def test_pages_made_first_are_those_of_the_build(project):
         for p, c in files.items()
         if not p.startswith("assets/")
     } == {p: c for p, c in fresh.items() if not p.startswith("assets/")}
+
+
+# Edits to the small fixture: a value, a year, a weight (some make it invalid: a year that
+# repeats another, a weight of zero).
+SITE_EDITS = st.tuples(
+    st.sampled_from(
+        [
+            ("indicators/countries/DEU.yaml", "value"),
+            ("indicators/countries/FRA.yaml", "value"),
+            ("indicators/countries/ITA.yaml", "value"),
+            ("indicators/countries/FRA.yaml", "year"),
+            ("indicators/framework.yaml", "weight"),
+        ]
+    ),
+    st.integers(min_value=0),
+    st.integers(min_value=0, max_value=99),
+)
+
+
+def edit_a_field(path: Path, field: str, which: int, number: int) -> None:
+    """Give the `which`-th (modulo their count) `field:` line of `path` under `indicators:`
+    (or anywhere in the framework) a new number: a value of 0–99 (within every fixture
+    indicator's bounds), a year of 2021–2024, a weight of 0–2."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = lines.index("indicators:\n") if "indicators:\n" in lines else 0
+    found = [n for n in range(start, len(lines)) if lines[n].lstrip(" -").startswith(f"{field}: ")]
+    n = found[which % len(found)]
+    new = {"value": number, "year": 2021 + number % 4, "weight": number % 3}[field]
+    indent = lines[n][: len(lines[n]) - len(lines[n].lstrip(" -"))]
+    lines[n] = f"{indent}{field}: {new}\n"
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def build_or_problems(paths: pipeline.Paths, cache_folder: str) -> list[str]:
+    """Build with the caches at `cache_folder` ("off": none); the problems, [] if built."""
+    with mock.patch.dict(os.environ, {cache.ENV: cache_folder}):
+        try:
+            pipeline.build(paths, DEFAULT)
+        except ScorecardError as exc:
+            return [p.format() for p in exc.problems]
+    return []
+
+
+@given(edits=st.lists(SITE_EDITS, min_size=1, max_size=3))
+@settings(max_examples=10)
+def test_a_site_built_with_the_caches_is_the_site_built_without(edits, tmp_path_factory):
+    """After any edits to values, years and weights, a build that keeps what it can from
+    the previous one (pages, results, checked files) writes the same bytes as a build
+    with every cache off, or reports the same problems and leaves the previous site."""
+    root = tmp_path_factory.mktemp("project")
+    shutil.copytree(FIXTURE, root / "indicators")
+    for name in ("templates", "static", "locales"):
+        (root / name).symlink_to(REPO / name, target_is_directory=True)
+    paths = pipeline.Paths.for_project(root)
+    caches = str(root / "cache")
+    assert build_or_problems(paths, caches) == []
+    before = tree(root / "site")
+    for (name, field), which, number in edits:
+        edit_a_field(root / name, field, which, number)
+    problems = build_or_problems(paths, caches)
+    assert problems == build_or_problems(replace(paths, out=root / "fresh"), "off")
+    if problems:
+        assert tree(root / "site") == before
+    else:
+        assert tree(root / "site") == tree(root / "fresh")
