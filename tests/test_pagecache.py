@@ -26,7 +26,7 @@ from scorecard.config import Config
 from scorecard.errors import ScorecardError
 from scorecard.model import Country, Observation, Source
 
-from .conftest import FIXTURE, REPO, edit, modules_a_build_loads, tree
+from .conftest import FIXTURE, REPO, SITE_EDITS, edit, edit_a_field, modules_a_build_loads, tree
 
 DEFAULT = Config()
 
@@ -439,37 +439,6 @@ def test_pages_made_first_are_those_of_the_build(project):
         for p, c in files.items()
         if not p.startswith("assets/")
     } == {p: c for p, c in fresh.items() if not p.startswith("assets/")}
-
-
-# Edits to the small fixture: a value, a year, a weight (some make it invalid: a year that
-# repeats another, a weight of zero).
-SITE_EDITS = st.tuples(
-    st.sampled_from(
-        [
-            ("indicators/countries/DEU.yaml", "value"),
-            ("indicators/countries/FRA.yaml", "value"),
-            ("indicators/countries/ITA.yaml", "value"),
-            ("indicators/countries/FRA.yaml", "year"),
-            ("indicators/framework.yaml", "weight"),
-        ]
-    ),
-    st.integers(min_value=0),
-    st.integers(min_value=0, max_value=99),
-)
-
-
-def edit_a_field(path: Path, field: str, which: int, number: int) -> None:
-    """Give the `which`-th (modulo their count) `field:` line of `path` under `indicators:`
-    (or anywhere in the framework) a new number: a value of 0–99 (within every fixture
-    indicator's bounds), a year of 2021–2024, a weight of 0–2."""
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    start = lines.index("indicators:\n") if "indicators:\n" in lines else 0
-    found = [n for n in range(start, len(lines)) if lines[n].lstrip(" -").startswith(f"{field}: ")]
-    n = found[which % len(found)]
-    new = {"value": number, "year": 2021 + number % 4, "weight": number % 3}[field]
-    indent = lines[n][: len(lines[n]) - len(lines[n].lstrip(" -"))]
-    lines[n] = f"{indent}{field}: {new}\n"
-    path.write_text("".join(lines), encoding="utf-8")
 
 
 def build_or_problems(paths: pipeline.Paths, cache_folder: str) -> list[str]:

@@ -8,6 +8,7 @@ a generous timeout and assert nothing about how long anything took.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -22,8 +23,11 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scorecard import cache, parallel, pipeline
 from scorecard.cli import main
@@ -41,7 +45,7 @@ from scorecard.serve import (
 )
 from scorecard.write import MARKER, UnsafePathError, Writer
 
-from .conftest import FIXTURE, REPO, edit, tree
+from .conftest import FIXTURE, REPO, SITE_EDITS, edit, edit_a_field, tree
 
 TIMEOUT = 120.0  # seconds; generous, for a loaded machine: nothing asserts a duration
 QUOTED_PROBLEM = (
@@ -310,6 +314,28 @@ def test_rebuilds_after_value_edits_are_normal_builds_of_the_edited_data(tmp_pat
         assert main(["build", "-q", "--out", str(out)], project=root) == 0
         assert tree(root / "site") == tree(out)
         assert before != tree(out)  # a 2023 value (the 2023 edition), then a current one
+
+
+@given(edits=st.lists(SITE_EDITS, min_size=1, max_size=3))
+@settings(max_examples=10)
+def test_rebuilds_after_any_edits_are_normal_builds_of_the_edited_data(edits, tmp_path_factory):
+    """What the Builder keeps between rebuilds (scores, ranks, editions, lens, Monte Carlo
+    ranks, checked files, pages) never shows: after each of a run of edits to values,
+    years and weights, its site is a build's from scratch, or it reports the problems that
+    build reports and keeps the last good site."""
+    root = copy_project(tmp_path_factory.mktemp("project"))
+    with contextlib.chdir(root):
+        builder = Builder(pipeline.Paths.for_project(root), Config())
+        assert builder.build().ok
+        for step, ((name, field), which, number) in enumerate(edits):
+            before = tree(root / "site")
+            edit_a_field(root / name, field, which, number)
+            outcome = builder.build({root / name})
+            plain = root / f"plain-{step}"
+            with mock.patch.dict(os.environ, {cache.ENV: "off"}):
+                code = main(["build", "-q", "--out", str(plain)], project=root)
+            assert code == (0 if outcome.ok else 1), outcome.lines
+            assert tree(root / "site") == (tree(plain) if outcome.ok else before)
 
 
 def test_a_rebuild_reads_only_the_edited_file_from_the_cache(tmp_path, monkeypatch):
