@@ -159,8 +159,8 @@ def without(dataset: Dataset, iso3: str, indicator: str) -> Dataset:
     )
 
 
-# Edits to the small fixture: a value, a year, a weight (some make it invalid: a year that
-# repeats another, a weight of zero).
+# Edits to the small fixture: a value, a year, a weight, a country's name, a source's title
+# (some make it invalid: a year that repeats another, a weight of zero).
 SITE_EDITS = st.tuples(
     st.sampled_from(
         [
@@ -168,7 +168,9 @@ SITE_EDITS = st.tuples(
             ("indicators/countries/FRA.yaml", "value"),
             ("indicators/countries/ITA.yaml", "value"),
             ("indicators/countries/FRA.yaml", "year"),
+            ("indicators/countries/ITA.yaml", "name"),
             ("indicators/framework.yaml", "weight"),
+            ("indicators/sources.yaml", "title"),
         ]
     ),
     st.integers(min_value=0),
@@ -177,14 +179,20 @@ SITE_EDITS = st.tuples(
 
 
 def edit_a_field(path: Path, field: str, which: int, number: int) -> None:
-    """Give the `which`-th (modulo their count) `field:` line of `path` under `indicators:`
-    (or anywhere in the framework) a new number: a value of 0–99 (within every fixture
-    indicator's bounds), a year of 2021–2024, a weight of 0–2."""
+    """Give the `which`-th (modulo their count) `field:` line of `path` a new value made
+    from `number`: a value of 0–99 (within every fixture indicator's bounds) or a year of
+    2021–2024 (both under `indicators:`), a weight of 0–2, a name or a title."""
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    start = lines.index("indicators:\n") if "indicators:\n" in lines else 0
+    start = lines.index("indicators:\n") if field in ("value", "year") else 0
     found = [n for n in range(start, len(lines)) if lines[n].lstrip(" -").startswith(f"{field}: ")]
     n = found[which % len(found)]
-    new = {"value": number, "year": 2021 + number % 4, "weight": number % 3}[field]
+    new = {
+        "value": number,
+        "year": 2021 + number % 4,
+        "weight": number % 3,
+        "name": f"Country {number}",
+        "title": f"Title {number}",
+    }[field]
     indent = lines[n][: len(lines[n]) - len(lines[n].lstrip(" -"))]
     lines[n] = f"{indent}{field}: {new}\n"
     path.write_text("".join(lines), encoding="utf-8")

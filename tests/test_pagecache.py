@@ -454,9 +454,10 @@ def build_or_problems(paths: pipeline.Paths, cache_folder: str) -> list[str]:
 @given(edits=st.lists(SITE_EDITS, min_size=1, max_size=3))
 @settings(max_examples=10)
 def test_a_site_built_with_the_caches_is_the_site_built_without(edits, tmp_path_factory):
-    """After any edits to values, years and weights, a build that keeps what it can from
-    the previous one (pages, results, checked files) writes the same bytes as a build
-    with every cache off, or reports the same problems and leaves the previous site."""
+    """After any edits to values, years, weights, names and source titles, a build that
+    keeps what it can from the previous one (pages, results, checked files) writes the
+    same bytes as a build with every cache off, or reports the same problems and leaves
+    the previous site."""
     root = tmp_path_factory.mktemp("project")
     shutil.copytree(FIXTURE, root / "indicators")
     for name in ("templates", "static", "locales"):

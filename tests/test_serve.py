@@ -321,8 +321,8 @@ def test_rebuilds_after_value_edits_are_normal_builds_of_the_edited_data(tmp_pat
 def test_rebuilds_after_any_edits_are_normal_builds_of_the_edited_data(edits, tmp_path_factory):
     """What the Builder keeps between rebuilds (scores, ranks, editions, lens, Monte Carlo
     ranks, checked files, pages) never shows: after each of a run of edits to values,
-    years and weights, its site is a build's from scratch, or it reports the problems that
-    build reports and keeps the last good site."""
+    years, weights, names and source titles, its site is a build's from scratch, or it
+    reports the problems that build reports and keeps the last good site."""
     root = copy_project(tmp_path_factory.mktemp("project"))
     with contextlib.chdir(root):
         builder = Builder(pipeline.Paths.for_project(root), Config())
