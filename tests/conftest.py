@@ -68,15 +68,21 @@ def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A throw-away project: the small data as indicators/, the real templates and assets."""
-    root = tmp_path / "project"
+def small_project(root: Path) -> Path:
+    """A throw-away project at `root`: the small data as indicators/, the real templates
+    and assets (linked) and pyproject.toml."""
     shutil.copytree(FIXTURE, root / "indicators")
     for name in ("templates", "static", "locales"):
         if (REPO / name).is_dir():
             (root / name).symlink_to(REPO / name, target_is_directory=True)
     shutil.copyfile(REPO / "pyproject.toml", root / "pyproject.toml")
+    return root
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """small_project at tmp_path/project, run from there."""
+    root = small_project(tmp_path / "project")
     monkeypatch.chdir(root)
     return root
 

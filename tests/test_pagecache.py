@@ -26,7 +26,15 @@ from scorecard.config import Config
 from scorecard.errors import ScorecardError
 from scorecard.model import Country, Observation, Source
 
-from .conftest import FIXTURE, REPO, SITE_EDITS, edit, edit_a_field, modules_a_build_loads, tree
+from .conftest import (
+    REPO,
+    SITE_EDITS,
+    edit,
+    edit_a_field,
+    modules_a_build_loads,
+    small_project,
+    tree,
+)
 
 DEFAULT = Config()
 
@@ -458,10 +466,7 @@ def test_a_site_built_with_the_caches_is_the_site_built_without(edits, tmp_path_
     keeps what it can from the previous one (pages, results, checked files) writes the
     same bytes as a build with every cache off, or reports the same problems and leaves
     the previous site."""
-    root = tmp_path_factory.mktemp("project")
-    shutil.copytree(FIXTURE, root / "indicators")
-    for name in ("templates", "static", "locales"):
-        (root / name).symlink_to(REPO / name, target_is_directory=True)
+    root = small_project(tmp_path_factory.mktemp("project"))
     paths = pipeline.Paths.for_project(root)
     caches = str(root / "cache")
     assert build_or_problems(paths, caches) == []
