@@ -156,11 +156,14 @@ def forget_bytecode() -> None:
         shutil.rmtree(REPO / folder / "__pycache__", ignore_errors=True)
 
 
-def timed(arguments: list[str], cache: str) -> tuple[float, float, float]:
+def timed(
+    arguments: list[str], cache: str, script: Path = REPO / "benchmarks" / "sitebuild.py"
+) -> tuple[float, float, float]:
     """Seconds, peak resident megabytes and processor seconds (user and system, its
-    children's included: the build waits for them) of one `sitebuild.py` run."""
+    children's included: the build waits for them) of one `sitebuild.py` run (or of
+    another `script` taking its arguments)."""
     env = environment(cache)
-    command = [PYTHON, str(REPO / "benchmarks" / "sitebuild.py"), *arguments]
+    command = [PYTHON, str(script), *arguments]
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)

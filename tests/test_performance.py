@@ -10,6 +10,7 @@ import errno
 import gc
 import gettext
 import os
+import pickle
 import random
 import re
 import subprocess
@@ -28,7 +29,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from benchmarks import generate, run
+from benchmarks import bounds, generate, run
 from scorecard import compute, parallel, pipeline, site, validate, views, yamlsafe
 from scorecard.config import Config
 from scorecard.validate import load_dataset
@@ -56,6 +57,44 @@ def test_the_200_country_benchmark_data_validates_and_builds(tmp_path):
     first = tree(tmp_path / "site")
     pipeline.build(paths, Config())  # every country from the validation cache this time
     assert tree(tmp_path / "site") == first
+
+
+def test_the_bounds_variants_make_their_part_free_and_nothing_else(tmp_path):
+    data = generate.generate(tmp_path / "data", 6, seed=1)
+    pickled = tmp_path / "yaml.pickle"
+    bounds.pickle_yaml(data, pickled)
+    script = REPO / "benchmarks" / "bounds.py"
+    env = {**os.environ, "SCORECARD_CACHE_DIR": "off"}
+
+    def build(out: str, *free: str, table: Path = pickled) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, str(script), "--pickled", str(table)]
+        command += [f"--free={part}" for part in free]
+        command += ["build", "--data", str(data), "--out", str(tmp_path / out)]
+        return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+
+    assert build("built").returncode == 0
+    built = tree(tmp_path / "built")
+    assert build("from-pickles", "yaml").returncode == 0  # the files' pickles: the same site
+    assert tree(tmp_path / "from-pickles") == built
+    assert (
+        build("one-byte", "pages").returncode == 0
+    )  # country pages of one byte, the rest as built
+    pages = tree(tmp_path / "one-byte")
+    countries = {path for path in built if path.startswith("countries/")}
+    assert countries and {pages[path] for path in countries} == {b"-"}
+    others = {path: content for path, content in pages.items() if path not in countries}
+    assert others == {path: built[path] for path in others}
+    # The pickles are what the build reads: two country files' swapped, each file now holds
+    # the other country, which validation reports.
+    table = pickle.loads(pickled.read_bytes())
+    first, second = sorted((data / "countries").glob("*.yaml"))[:2]
+    a, b = first.read_bytes(), second.read_bytes()
+    table[a], table[b] = table[b], table[a]
+    swapped = tmp_path / "swapped.pickle"
+    swapped.write_bytes(pickle.dumps(table))
+    failed = build("swapped", "yaml", table=swapped)
+    assert failed.returncode == 1
+    assert f"countries/{first.name}:" in failed.stderr, failed.stderr
 
 
 def test_the_generator_is_seeded(tmp_path):
