@@ -19,8 +19,8 @@ machine's load falls on all of them alike:
 No optimisation of rendering country pages or of reading YAML can make a build faster
 than the variant where that work costs nothing: the figures bound what is left to gain
 there (docs/performance.md, "What is still slow, and why"). The variants change no file of
-the project; they replace two functions in the build's process (`--variant`, for this
-script's own use).
+the project; they replace two functions in the build's process (`--pickled` and `--free`,
+for this script's own use).
 """
 
 from __future__ import annotations

@@ -94,8 +94,8 @@ class PageCache:
         return bool(key) and self.previous.get(path) == key
 
     def kept(self, path: str) -> Path:
-        """The page the last build wrote at `path` (see has): write.write_site links it
-        into the new site."""
+        """The page the last build wrote at `path` (see has): the build's write.Writer links
+        it into the new site."""
         return safe_join(self._previous.out, path)
 
     @property

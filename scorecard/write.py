@@ -150,7 +150,7 @@ class Writer:
 
 
 class Previous:
-    """What the last write into `out` recorded (write_site's `keys`), read when first asked:
+    """What the last write into `out` recorded (Writer.finish's `keys`), read when first asked:
     the keys it was given, and, once the folder is listed, those of the files still as it
     left them."""
 

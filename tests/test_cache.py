@@ -71,14 +71,19 @@ def test_warnings_and_sources_come_back_from_the_cache(data, store, monkeypatch)
     assert outcome(data, store) == first  # no other source reported unused
 
 
+def cite_a_source_from_the_framework_only(data: Path) -> None:
+    """Add a source that only the framework cites (an indicator's default source)."""
+    with (data / "sources.yaml").open("a") as file:
+        file.write("framework-only:\n  producer: X\n  title: Y\n  url: https://example.org/y\n")
+    edit(data / "framework.yaml", "default_source: itu-2024", "default_source: framework-only")
+
+
 def test_sources_cited_by_the_framework_alone_stay_cited_from_the_cache(data, store, monkeypatch):
     """A source only the framework cites (an indicator's default) is not unused: the cached
     outcome of the shared files brought back their warnings but not their citations, so a
     build with the cache warned about it (and `check --strict` failed) where one without
     did not."""
-    with (data / "sources.yaml").open("a") as file:
-        file.write("framework-only:\n  producer: X\n  title: Y\n  url: https://example.org/y\n")
-    edit(data / "framework.yaml", "default_source: itu-2024", "default_source: framework-only")
+    cite_a_source_from_the_framework_only(data)
     first = outcome(data, store)
     assert first == outcome(data, None)
     assert first[1:] == []  # no warning after the dataset's repr: every source is cited
@@ -350,9 +355,7 @@ def test_the_cache_never_changes_the_outcome_of_a_check(edits, tmp_path_factory)
     data = root / "indicators"
     shutil.copytree(FIXTURE, data)
     with_spotlight(data)
-    with (data / "sources.yaml").open("a") as file:  # a source the framework alone cites
-        file.write("framework-only:\n  producer: X\n  title: Y\n  url: https://example.org/y\n")
-    edit(data / "framework.yaml", "default_source: itu-2024", "default_source: framework-only")
+    cite_a_source_from_the_framework_only(data)
     store = cache.Store(root / "cache")
     with contextlib.chdir(root):
         outcome(data, store)  # the cache, filled before the edit

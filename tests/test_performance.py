@@ -76,9 +76,8 @@ def test_the_bounds_variants_make_their_part_free_and_nothing_else(tmp_path):
     built = tree(tmp_path / "built")
     assert build("from-pickles", "yaml").returncode == 0  # the files' pickles: the same site
     assert tree(tmp_path / "from-pickles") == built
-    assert (
-        build("one-byte", "pages").returncode == 0
-    )  # country pages of one byte, the rest as built
+    # Country pages of one byte, the rest as built.
+    assert build("one-byte", "pages").returncode == 0
     pages = tree(tmp_path / "one-byte")
     countries = {path for path in built if path.startswith("countries/")}
     assert countries and {pages[path] for path in countries} == {b"-"}
